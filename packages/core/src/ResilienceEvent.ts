@@ -1,0 +1,95 @@
+/**
+ * What the policies report: one tagged union for every kind of decision, published to the
+ * event stream that `ResilienceLive` provides and mirrored in the metrics.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+
+/**
+ * A breaker state, as in `CircuitBreaker.State`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BreakerState = "Closed" | "Open" | "HalfOpen" | "Isolated"
+
+/**
+ * Every event carries the policy instance's name and the Clock time (`at`, in milliseconds).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResilienceEvent = Data.TaggedEnum<{
+  /** `Retry.retry` will run attempt `attempt + 1` after `delay`, because of `error`. */
+  RetryScheduled: {
+    readonly policyName: string
+    readonly attempt: number
+    readonly delay: Duration.Duration
+    readonly error: unknown
+    readonly at: number
+  }
+  /** `Retry.retry` returned its last failure: the schedule ended, `while` refused, or the budget was spent. */
+  RetryGaveUp: {
+    readonly policyName: string
+    readonly attempts: number
+    readonly reason: "ScheduleEnded" | "NotRetryable" | "BudgetExhausted"
+    readonly error: unknown
+    readonly at: number
+  }
+  /** A retry budget refused a withdrawal for a retry or a hedge. */
+  BudgetExhausted: {
+    readonly policyName: string
+    readonly budgetName: string
+    readonly at: number
+  }
+  /** A circuit breaker changed state. */
+  CircuitBreakerTransition: {
+    readonly policyName: string
+    readonly from: BreakerState
+    readonly to: BreakerState
+    readonly at: number
+  }
+  /** A stateful policy refused a call without running it. */
+  CallRejected: {
+    readonly policyName: string
+    readonly policy: "CircuitBreaker" | "Bulkhead" | "RateLimiter"
+    readonly reason: string
+    readonly at: number
+  }
+  /** `Timeout.timeout` interrupted its effect. */
+  TimedOut: {
+    readonly policyName: string
+    readonly duration: Duration.Duration
+    readonly at: number
+  }
+  /** `Hedge.hedge` started attempt `attempt` (1 for the first hedge). */
+  HedgeLaunched: {
+    readonly policyName: string
+    readonly attempt: number
+    readonly at: number
+  }
+  /** A rate limiter made a caller wait `waited` for `permits`. */
+  LimiterWaited: {
+    readonly policyName: string
+    readonly key?: string
+    readonly permits: number
+    readonly waited: Duration.Duration
+    readonly at: number
+  }
+  /** `Fallback.fallback` replaced a failure with the fallback's result. */
+  FallbackUsed: {
+    readonly policyName: string
+    readonly error: unknown
+    readonly at: number
+  }
+}>
+
+/**
+ * Constructors, `$is` and `$match` for `ResilienceEvent`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const ResilienceEvent = Data.taggedEnum<ResilienceEvent>()

@@ -1,0 +1,43 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as Fallback from "./Fallback.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Hedge from "./Hedge.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Policy from "./Policy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResilienceError from "./ResilienceError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResilienceEvent from "./ResilienceEvent.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Retry from "./Retry.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryBudget from "./RetryBudget.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Timeout from "./Timeout.js"

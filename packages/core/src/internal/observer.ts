@@ -1,0 +1,65 @@
+/**
+ * The one seam through which every policy reports what it does.
+ *
+ * Policies never grow their `R` for observability: they read an optional `Observer` from the
+ * context (`Effect.contextWith`), and do nothing when it is absent. Stateful services resolve
+ * their `Instrument` once, when they are made, so metric handles are tagged per instance;
+ * combinators resolve it per call from a cache the observer keeps by kind and name.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type { ResilienceEvent } from "../ResilienceEvent.js"
+
+/** @internal */
+export type PolicyKind =
+  | "CircuitBreaker"
+  | "Bulkhead"
+  | "RateLimiter"
+  | "Retry"
+  | "RetryBudget"
+  | "Timeout"
+  | "Hedge"
+  | "Fallback"
+
+/** @internal */
+export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback"
+
+/** @internal */
+export interface Instrument {
+  /** false for the no-op instrument: callers skip building events and reading the clock */
+  readonly active: boolean
+  readonly emit: (event: ResilienceEvent) => void
+  readonly record: (outcome: CallOutcome, durationMillis: number) => void
+}
+
+/** @internal */
+export interface Observer {
+  readonly instrument: (kind: PolicyKind, name: string) => Instrument
+}
+
+/** @internal */
+export class ObserverTag extends Context.Tag("@effect-resilience/core/Observer")<ObserverTag, Observer>() {}
+
+/** @internal */
+export const noopInstrument: Instrument = {
+  active: false,
+  emit: () => {},
+  record: () => {}
+}
+
+/** @internal */
+export const instrumentFrom = (context: Context.Context<never>, kind: PolicyKind, name: string): Instrument => {
+  const observer = Context.getOption(context, ObserverTag)
+  return observer._tag === "Some" ? observer.value.instrument(kind, name) : noopInstrument
+}
+
+/** @internal */
+export const instrument = (kind: PolicyKind, name: string): Effect.Effect<Instrument> =>
+  Effect.contextWith((context) => instrumentFrom(context, kind, name))
+
+/** @internal */
+export const withInstrument = <A, E, R>(
+  kind: PolicyKind,
+  name: string,
+  f: (instrument: Instrument) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.contextWithEffect((context) => f(instrumentFrom(context, kind, name)))

@@ -1,0 +1,128 @@
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import { ResilienceEvent } from "../ResilienceEvent.js"
+import type * as RetryBudget from "../RetryBudget.js"
+import { dualValidated } from "./dual.js"
+import { isPermanentRejection } from "./errors.js"
+import * as names from "./names.js"
+import { type Instrument, withInstrument } from "./observer.js"
+import * as validate from "./validate.js"
+
+/** @internal */
+export interface Config<E, R> {
+  readonly name: string
+  readonly schedule: Schedule.Schedule<unknown, E, R>
+  readonly shouldRetry: (error: E) => boolean
+  readonly budget: RetryBudget.RetryBudget | undefined
+}
+
+const notPermanent = (error: unknown): boolean => !isPermanentRejection(error)
+
+const isBudget = (u: unknown): u is RetryBudget.RetryBudget =>
+  typeof u === "object" && u !== null && "tryWithdraw" in u && "deposit" in u && Effect.isEffect(u.tryWithdraw)
+
+/** @internal */
+export const validateOptions = <E, R>(options: {
+  readonly schedule: Schedule.Schedule<unknown, E, R>
+  readonly while?: ((error: E) => boolean) | undefined
+  readonly budget?: RetryBudget.RetryBudget | undefined
+  readonly name?: string | undefined
+}): Config<E, R> => {
+  const o = validate.object("options", options)
+  if (!Schedule.isSchedule(o.schedule)) validate.fail("schedule", "must be a Schedule", o.schedule)
+  const shouldRetry = validate.optionalFunc<(error: E) => boolean>("while", o.while) ?? notPermanent
+  if (o.budget !== undefined && !isBudget(o.budget)) validate.fail("budget", "must be a RetryBudget", o.budget)
+  return {
+    name: validate.optionalName("name", o.name) ?? names.generate("retry"),
+    schedule: options.schedule,
+    shouldRetry,
+    budget: options.budget
+  }
+}
+
+type GiveUpReason = "ScheduleEnded" | "NotRetryable" | "BudgetExhausted"
+
+/**
+ * The retry loop, entered only after the first failure: the success path builds no schedule
+ * state and reads no clock. The schedule is stepped by hand (rather than through
+ * `Schedule.driver`) so the delay is known, and reported, before the sleep.
+ */
+const retryLoop = <A, E, R, R2>(
+  self: Effect.Effect<A, E, R>,
+  config: Config<E, R2>,
+  instrument: Instrument,
+  firstError: E
+): Effect.Effect<A, E, R | R2> => {
+  const { budget, name, schedule, shouldRetry } = config
+  let state = schedule.initial
+  let attempts = 1
+  const giveUp = (reason: GiveUpReason, error: E, now: number): Effect.Effect<never, E> => {
+    if (instrument.active) {
+      instrument.emit(ResilienceEvent.RetryGaveUp({ policyName: name, attempts, reason, error, at: now }))
+    }
+    return Effect.fail(error)
+  }
+  const onFailure = (error: E): Effect.Effect<A, E, R | R2> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (!shouldRetry(error)) return giveUp("NotRetryable", error, now)
+      return Effect.flatMap(schedule.step(now, error, state), ([next, _out, decision]) => {
+        if (ScheduleDecision.isDone(decision)) return giveUp("ScheduleEnded", error, now)
+        state = next
+        const delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+        const retryNow = () => {
+          if (instrument.active) {
+            instrument.emit(ResilienceEvent.RetryScheduled({
+              policyName: name,
+              attempt: attempts,
+              delay: Duration.millis(delay),
+              error,
+              at: now
+            }))
+          }
+          attempts++
+          const attempt = Effect.catchAll(self, onFailure)
+          return delay === 0 ? attempt : Effect.zipRight(Effect.sleep(Duration.millis(delay)), attempt)
+        }
+        if (budget === undefined) return retryNow()
+        return Effect.flatMap(budget.tryWithdraw, (allowed) => {
+          if (allowed) return retryNow()
+          if (instrument.active) {
+            instrument.emit(ResilienceEvent.BudgetExhausted({ policyName: name, budgetName: budget.name, at: now }))
+          }
+          return giveUp("BudgetExhausted", error, now)
+        })
+      })
+    })
+  return onFailure(firstError)
+}
+
+const outcomeOf = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isSuccess(exit)
+    ? "success" as const
+    : Cause.isInterruptedOnly(exit.cause)
+    ? "interrupted" as const
+    : "failure" as const
+
+/** @internal */
+export const run = <A, E, R, R2>(
+  self: Effect.Effect<A, E, R>,
+  config: Config<E, R2>
+): Effect.Effect<A, E, R | R2> =>
+  withInstrument("Retry", config.name, (instrument) => {
+    let program: Effect.Effect<A, E, R | R2> = Effect.catchAll(
+      self,
+      (error) => retryLoop(self, config, instrument, error)
+    )
+    if (config.budget !== undefined) program = Effect.zipRight(config.budget.deposit, program)
+    if (!instrument.active) return program
+    return Effect.onExit(program, (exit) => Effect.sync(() => instrument.record(outcomeOf(exit), 0)))
+  })
+
+/** @internal */
+export const retry = dualValidated(validateOptions, run) as never
