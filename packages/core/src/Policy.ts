@@ -20,24 +20,20 @@ export type Policy<E = never, R = never> = <A, E1, R1>(
 ) => Effect.Effect<A, E1 | E, R1 | R>
 
 /**
- * The rejections a policy adds.
+ * What `wrap` accepts: anything that, applied to an effect that cannot fail, may fail with `E`
+ * and needs `R` — every `Policy<E, R>`, and the generic functions our combinators return.
+ * (TypeScript cannot infer `E` from a generic function matched against a generic `Policy`,
+ * but it can against this plain signature.)
  *
  * @since 0.1.0
  * @category models
  */
-export type Error<P> = P extends Policy<infer E, infer _R> ? E : never
-
-/**
- * The requirements a policy adds.
- *
- * @since 0.1.0
- * @category models
- */
-export type Context<P> = P extends Policy<infer _E, infer R> ? R : never
+export type Wrappable<E, R> = (self: Effect.Effect<never, never, never>) => Effect.Effect<unknown, E, R>
 
 /**
  * Composes policies: the first argument is outermost, the last innermost, so
  * `wrap(p1, p2, p3)(self)` is `p1(p2(p3(self)))` — the order of Polly's and cockatiel's `wrap`.
+ * The result is a `Policy` whose rejections and requirements are the union of its parts'.
  *
  * @example
  * ```ts
@@ -57,59 +53,81 @@ export type Context<P> = P extends Policy<infer _E, infer R> ? R : never
  * @category combinators
  */
 export const wrap: {
-  <E1 = never, R1 = never>(p1: Policy<E1, R1>): Policy<E1, R1>
-  <E1 = never, R1 = never, E2 = never, R2 = never>(p1: Policy<E1, R1>, p2: Policy<E2, R2>): Policy<E1 | E2, R1 | R2>
-  <E1 = never, R1 = never, E2 = never, R2 = never, E3 = never, R3 = never>(
-    p1: Policy<E1, R1>,
-    p2: Policy<E2, R2>,
-    p3: Policy<E3, R3>
+  <E1, R1>(
+    p1: Wrappable<E1, R1>
+  ): Policy<E1, R1>
+  <E1, R1, E2, R2>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>
+  ): Policy<E1 | E2, R1 | R2>
+  <E1, R1, E2, R2, E3, R3>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>
   ): Policy<E1 | E2 | E3, R1 | R2 | R3>
-  <E1 = never, R1 = never, E2 = never, R2 = never, E3 = never, R3 = never, E4 = never, R4 = never>(
-    p1: Policy<E1, R1>,
-    p2: Policy<E2, R2>,
-    p3: Policy<E3, R3>,
-    p4: Policy<E4, R4>
+  <E1, R1, E2, R2, E3, R3, E4, R4>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>
   ): Policy<E1 | E2 | E3 | E4, R1 | R2 | R3 | R4>
-  <
-    E1 = never,
-    R1 = never,
-    E2 = never,
-    R2 = never,
-    E3 = never,
-    R3 = never,
-    E4 = never,
-    R4 = never,
-    E5 = never,
-    R5 = never
-  >(
-    p1: Policy<E1, R1>,
-    p2: Policy<E2, R2>,
-    p3: Policy<E3, R3>,
-    p4: Policy<E4, R4>,
-    p5: Policy<E5, R5>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>
   ): Policy<E1 | E2 | E3 | E4 | E5, R1 | R2 | R3 | R4 | R5>
-  <
-    E1 = never,
-    R1 = never,
-    E2 = never,
-    R2 = never,
-    E3 = never,
-    R3 = never,
-    E4 = never,
-    R4 = never,
-    E5 = never,
-    R5 = never,
-    E6 = never,
-    R6 = never
-  >(
-    p1: Policy<E1, R1>,
-    p2: Policy<E2, R2>,
-    p3: Policy<E3, R3>,
-    p4: Policy<E4, R4>,
-    p5: Policy<E5, R5>,
-    p6: Policy<E6, R6>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5, E6, R6>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>,
+    p6: Wrappable<E6, R6>
   ): Policy<E1 | E2 | E3 | E4 | E5 | E6, R1 | R2 | R3 | R4 | R5 | R6>
-  <P extends ReadonlyArray<Policy<unknown, unknown>>>(...policies: P): Policy<Error<P[number]>, Context<P[number]>>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5, E6, R6, E7, R7>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>,
+    p6: Wrappable<E6, R6>,
+    p7: Wrappable<E7, R7>
+  ): Policy<E1 | E2 | E3 | E4 | E5 | E6 | E7, R1 | R2 | R3 | R4 | R5 | R6 | R7>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5, E6, R6, E7, R7, E8, R8>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>,
+    p6: Wrappable<E6, R6>,
+    p7: Wrappable<E7, R7>,
+    p8: Wrappable<E8, R8>
+  ): Policy<E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8, R1 | R2 | R3 | R4 | R5 | R6 | R7 | R8>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5, E6, R6, E7, R7, E8, R8, E9, R9>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>,
+    p6: Wrappable<E6, R6>,
+    p7: Wrappable<E7, R7>,
+    p8: Wrappable<E8, R8>,
+    p9: Wrappable<E9, R9>
+  ): Policy<E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8 | E9, R1 | R2 | R3 | R4 | R5 | R6 | R7 | R8 | R9>
+  <E1, R1, E2, R2, E3, R3, E4, R4, E5, R5, E6, R6, E7, R7, E8, R8, E9, R9, E10, R10>(
+    p1: Wrappable<E1, R1>,
+    p2: Wrappable<E2, R2>,
+    p3: Wrappable<E3, R3>,
+    p4: Wrappable<E4, R4>,
+    p5: Wrappable<E5, R5>,
+    p6: Wrappable<E6, R6>,
+    p7: Wrappable<E7, R7>,
+    p8: Wrappable<E8, R8>,
+    p9: Wrappable<E9, R9>,
+    p10: Wrappable<E10, R10>
+  ): Policy<E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8 | E9 | E10, R1 | R2 | R3 | R4 | R5 | R6 | R7 | R8 | R9 | R10>
 } = internal.wrap as never
 
 /**

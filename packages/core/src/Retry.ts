@@ -224,9 +224,12 @@ export const honorRetryAfter: <Out, In, R>(schedule: Schedule.Schedule<Out, In, 
  * @category combinators
  */
 export const retry: {
-  <E, R2 = never>(
-    options: RetryOptions<E, R2> & { readonly while: (error: E) => boolean }
-  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2>
+  <E, R2 = never>(options: {
+    readonly schedule: Schedule.Schedule<unknown, NoInfer<E>, R2>
+    readonly while: (error: E) => boolean
+    readonly budget?: RetryBudget | undefined
+    readonly name?: string | undefined
+  }): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2>
   <In = unknown, R2 = never>(
     options: RetryOptions<In, R2>
   ): <A, E extends In, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2>

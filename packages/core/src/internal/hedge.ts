@@ -83,7 +83,9 @@ const coordinate = <A, E, R>(
         const launched = attempts.length
         return Effect.map(
           Effect.fork(
-            Effect.asVoid(Effect.zipRight(Effect.sleep(delay), Queue.offer(signals, { _tag: "Tick", launched })))
+            Effect.interruptible(
+              Effect.asVoid(Effect.zipRight(Effect.sleep(delay), Queue.offer(signals, { _tag: "Tick", launched })))
+            )
           ),
           (fiber) => {
             timer = fiber
