@@ -241,7 +241,7 @@ describe("Retry.retry", () => {
 
   it.effect("without `while`, retries every failure except the permanent rejections", () =>
     Effect.gen(function*() {
-      const permanent = [
+      const permanent: Array<unknown> = [
         new BulkheadRejected({ policyName: "b", reason: "Closed" }),
         new CircuitBreakerOpen({ policyName: "c", state: "Isolated", retryAfter: Duration.zero })
       ]

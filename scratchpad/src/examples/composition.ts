@@ -40,4 +40,4 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
     Fallback.fallback({ to: () => Effect.succeed("cached answer") })
   )
   yield* timeline.log(`  ✓ ${withFallback}`)
-})
+}).pipe(Effect.orDie)

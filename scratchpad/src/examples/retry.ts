@@ -54,4 +54,4 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
     )
   }
   yield* timeline.log(`  10 failing requests made ${attempts} attempts (without the budget: 40)`)
-}).pipe(Effect.scoped)
+}).pipe(Effect.scoped, Effect.orDie)

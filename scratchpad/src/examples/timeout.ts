@@ -22,4 +22,4 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
   yield* Console.log("\n2. A query that does not: interrupted, released, then TimeoutError")
   const error = yield* query(1000).pipe(Timeout.timeout({ duration: "200 millis", name: "orders-db" }), Effect.flip)
   yield* timeline.log(`  ✗ ${error._tag}: ${error.message}`)
-})
+}).pipe(Effect.orDie)
