@@ -8,7 +8,8 @@ const examples: Record<string, Example> = {
   retry: () => import("./examples/retry.js"),
   timeout: () => import("./examples/timeout.js"),
   hedge: () => import("./examples/hedge.js"),
-  composition: () => import("./examples/composition.js")
+  composition: () => import("./examples/composition.js"),
+  bulkhead: () => import("./examples/bulkhead.js")
 }
 
 const name = process.argv[2]

@@ -5,6 +5,11 @@
 /**
  * @since 0.1.0
  */
+export * as Bulkhead from "./Bulkhead.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Fallback from "./Fallback.js"
 
 /**

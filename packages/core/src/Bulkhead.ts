@@ -1,0 +1,177 @@
+/**
+ * `Bulkhead`: limits how many calls run at once, with a bounded FIFO queue for the rest, so
+ * one slow dependency cannot take every fiber, connection or socket with it.
+ *
+ * At most `maxConcurrent` calls run; up to `maxQueue` more wait in strict FIFO order; beyond
+ * that calls fail at once with `BulkheadRejected("Full")`. A caller that waits longer than
+ * `queueTimeout` (on the Clock) fails with `"QueueTimeout"`. A freed permit is handed straight
+ * to the next waiter, so releasing costs O(1) however long the queue is.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/bulkhead.js"
+import * as errors from "./internal/errors.js"
+
+/**
+ * The bulkhead refused a call without running it: `"Full"` (every permit taken and the queue
+ * full), `"QueueTimeout"` (waited longer than `queueTimeout`) or `"Closed"` (after `close`,
+ * or once its Scope has closed). `policyName` is the bulkhead's name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const BulkheadRejected: typeof errors.BulkheadRejected = errors.BulkheadRejected
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type BulkheadRejected = errors.BulkheadRejected
+
+/**
+ * Why a call was rejected.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RejectionReason = BulkheadRejected["reason"]
+
+/**
+ * A concurrency limit with a FIFO queue, owned by a Scope.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Bulkhead {
+  /** The name in errors (`policyName`), events and metrics. */
+  readonly name: string
+  /**
+   * Runs `self` once it holds a permit, and frees the permit when `self` ends (success,
+   * failure, defect or interruption). Interrupting a queued caller removes it from the queue:
+   * it never runs.
+   */
+  readonly protect: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BulkheadRejected, R>
+  /** Calls running now, calls waiting, and the limits. */
+  readonly stats: Effect.Effect<Bulkhead.Stats>
+  /**
+   * Rejects queued and new calls with `"Closed"`, then waits until the active calls have
+   * finished: a graceful shutdown. Idempotent; every caller waits for the active calls.
+   */
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Bulkhead {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    /** The name in errors, events and metrics. Default: a generated `"bulkhead-N"`. */
+    readonly name?: string | undefined
+    /** How many calls may run at once: an integer ≥ 1. */
+    readonly maxConcurrent: number
+    /** How many calls may wait for a permit: an integer ≥ 0, or `Infinity`. Default: 0 (no queue). */
+    readonly maxQueue?: number | undefined
+    /**
+     * How long a call may wait in the queue before failing with `"QueueTimeout"`: a
+     * non-negative duration (zero: calls that would wait fail at once). Default: as long as
+     * needed.
+     */
+    readonly queueTimeout?: Duration.DurationInput | undefined
+  }
+
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Stats {
+    /** Calls holding a permit. */
+    readonly active: number
+    /** Calls waiting for one. */
+    readonly queued: number
+    readonly maxConcurrent: number
+    readonly maxQueue: number
+  }
+}
+
+/**
+ * Makes a bulkhead that lives as long as the Scope. Options are validated when `make` is
+ * called: a bad one throws `ResilienceConfigError`.
+ *
+ * When the Scope closes the bulkhead closes too: queued and new calls fail with `"Closed"`.
+ * It does not wait for active calls there (they may belong to fibers that are interrupted
+ * only after the Scope has closed); run `close` first to drain them.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Bulkhead } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const bulkhead = yield* Bulkhead.make({ maxConcurrent: 10, maxQueue: 100, queueTimeout: "1 second" })
+ *   const result = yield* Effect.succeed("ok").pipe(Bulkhead.protect(bulkhead))
+ *   const stats = yield* bulkhead.stats // { active: 0, queued: 0, maxConcurrent: 10, maxQueue: 100 }
+ *   return { result, stats }
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options: Bulkhead.Options) => Effect.Effect<Bulkhead, never, Scope.Scope> = internal.make
+
+/**
+ * A layer holding one bulkhead under `tag`, closed when the layer is released. Options are
+ * validated when `layer` is called.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { Bulkhead } from "@effect-resilience/core"
+ *
+ * class PaymentsBulkhead extends Context.Tag("PaymentsBulkhead")<PaymentsBulkhead, Bulkhead.Bulkhead>() {}
+ *
+ * const PaymentsBulkheadLive = Bulkhead.layer(PaymentsBulkhead, { name: "payments", maxConcurrent: 4, maxQueue: 20 })
+ *
+ * const charge = Effect.flatMap(PaymentsBulkhead, (bulkhead) => bulkhead.protect(Effect.succeed("charged")))
+ * const program = charge.pipe(Effect.provide(PaymentsBulkheadLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <I>(tag: Context.Tag<I, Bulkhead>, options: Bulkhead.Options) => Layer.Layer<I> = internal.layer
+
+/**
+ * Runs an effect through a bulkhead: `protect(self, bulkhead)` or
+ * `self.pipe(protect(bulkhead))`. The same as `bulkhead.protect(self)`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Bulkhead } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const bulkhead = yield* Bulkhead.make({ maxConcurrent: 2 })
+ *   const a = yield* Effect.succeed(1).pipe(Bulkhead.protect(bulkhead))
+ *   const b = yield* Bulkhead.protect(Effect.succeed(2), bulkhead)
+ *   return a + b
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect: {
+  (bulkhead: Bulkhead): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BulkheadRejected, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, bulkhead: Bulkhead): Effect.Effect<A, E | BulkheadRejected, R>
+} = internal.protect
