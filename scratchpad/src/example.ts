@@ -9,7 +9,8 @@ const examples: Record<string, Example> = {
   timeout: () => import("./examples/timeout.js"),
   hedge: () => import("./examples/hedge.js"),
   composition: () => import("./examples/composition.js"),
-  bulkhead: () => import("./examples/bulkhead.js")
+  bulkhead: () => import("./examples/bulkhead.js"),
+  "circuit-breaker": () => import("./examples/circuit-breaker.js")
 }
 
 const name = process.argv[2]

@@ -10,6 +10,11 @@ export * as Bulkhead from "./Bulkhead.js"
 /**
  * @since 0.1.0
  */
+export * as CircuitBreaker from "./CircuitBreaker.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Fallback from "./Fallback.js"
 
 /**
