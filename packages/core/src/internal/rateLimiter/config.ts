@@ -1,0 +1,102 @@
+import * as Duration from "effect/Duration"
+import type * as RateLimiter from "../../RateLimiter.js"
+import { ResilienceConfigError } from "../errors.js"
+import * as names from "../names.js"
+import * as validate from "../validate.js"
+import * as algorithms from "./algorithms.js"
+import * as memoryStore from "./memoryStore.js"
+
+/** @internal */
+export interface Config {
+  readonly name: string
+  readonly spec: RateLimiter.RateLimiterStore.Spec
+  /** the most permits one request can get: `burst` for the token bucket, `limit` for windows */
+  readonly capacity: number
+  readonly onExceeded: RateLimiter.OnExceeded
+  /** millis; undefined: wait as long as needed */
+  readonly maxWait: number | undefined
+  readonly store: RateLimiter.RateLimiterStore
+}
+
+/** @internal */
+export interface KeyedConfig extends Config {
+  readonly maxKeys: number
+  /** millis; undefined: keys are never dropped for idleness */
+  readonly idleTimeout: number | undefined
+}
+
+const ALGORITHMS: ReadonlyArray<RateLimiter.Algorithm> = ["token-bucket", "fixed-window", "sliding-window"]
+const ON_EXCEEDED: ReadonlyArray<RateLimiter.OnExceeded> = ["wait", "fail"]
+
+/** @internal */
+export const DEFAULT_MAX_KEYS = 10_000
+
+const validateStore = (value: unknown): RateLimiter.RateLimiterStore => {
+  if (value === undefined) return memoryStore.make()
+  const store = validate.object("store", value)
+  if (typeof store.open !== "function") {
+    return validate.fail("store", "must be a RateLimiterStore (an object with an `open` function)", value)
+  }
+  return value as RateLimiter.RateLimiterStore
+}
+
+/** @internal */
+export const validateOptions = (options: unknown): Config => {
+  const o = validate.object("options", options)
+  const name = validate.optionalName("name", o.name)
+  const algorithm = o.algorithm === undefined ? "token-bucket" : validate.literal("algorithm", o.algorithm, ALGORITHMS)
+  const limit = validate.integer("limit", o.limit, 1)
+  const interval = validate.duration("interval", o.interval, { allowZero: false })
+  let burst = limit
+  if (o.burst !== undefined) {
+    if (algorithm !== "token-bucket") {
+      validate.fail("burst", "applies only to the \"token-bucket\" algorithm", o.burst)
+    }
+    burst = validate.integer("burst", o.burst, 1)
+  }
+  const onExceeded = o.onExceeded === undefined ? "wait" : validate.literal("onExceeded", o.onExceeded, ON_EXCEEDED)
+  let maxWait: number | undefined
+  if (o.maxWait !== undefined) {
+    if (onExceeded !== "wait") validate.fail("maxWait", "applies only when onExceeded is \"wait\"", o.maxWait)
+    const decoded = validate.duration("maxWait", o.maxWait, { allowInfinite: true })
+    maxWait = Duration.isFinite(decoded) ? Duration.toMillis(decoded) : undefined
+  }
+  const store = validateStore(o.store)
+  const spec: RateLimiter.RateLimiterStore.Spec = {
+    name: name ?? names.generate("rate-limiter"),
+    algorithm,
+    limit,
+    intervalMillis: Duration.toMillis(interval),
+    burst
+  }
+  return { name: spec.name, spec, capacity: algorithms.capacity(spec), onExceeded, maxWait, store }
+}
+
+/** @internal */
+export const validateKeyedOptions = (options: unknown): KeyedConfig => {
+  const config = validateOptions(options)
+  const o = options as Record<string, unknown>
+  const maxKeys = o.maxKeys === undefined ? DEFAULT_MAX_KEYS : validate.integer("maxKeys", o.maxKeys, 1)
+  const idle = validate.optionalDuration("idleTimeout", o.idleTimeout, { allowZero: false, allowInfinite: true })
+  const idleTimeout = idle === undefined || !Duration.isFinite(idle) ? undefined : Duration.toMillis(idle)
+  return { ...config, maxKeys, idleTimeout }
+}
+
+/**
+ * The defect for a per-call `permits` that can never be satisfied, or undefined when it can.
+ *
+ * @internal
+ */
+export const invalidPermits = (permits: unknown, capacity: number): ResilienceConfigError | undefined => {
+  if (typeof permits !== "number" || !Number.isInteger(permits) || permits < 1) {
+    return new ResilienceConfigError({ option: "permits", rule: "must be a positive integer", value: permits })
+  }
+  if (permits > capacity) {
+    return new ResilienceConfigError({
+      option: "permits",
+      rule: `must be at most ${capacity}, the limiter's capacity, or it could never be satisfied`,
+      value: permits
+    })
+  }
+  return undefined
+}

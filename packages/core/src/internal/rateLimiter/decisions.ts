@@ -1,0 +1,274 @@
+/**
+ * Decisions for one lane, shared by the single and the keyed limiter.
+ *
+ * Two paths: with a store that has a synchronous face (the in-memory one) a decision is one
+ * Clock read and one state update, and an admitted call allocates nothing; with any other
+ * store, each decision is one effectful store operation. Waiting is the same for both: FIFO,
+ * only the head takes, one sleep on the Clock for the head.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import type * as RateLimiter from "../../RateLimiter.js"
+import { ResilienceEvent } from "../../ResilienceEvent.js"
+import { RateLimited } from "../errors.js"
+import type { Instrument } from "../observer.js"
+import * as algorithms from "./algorithms.js"
+import type { Config } from "./config.js"
+import type { Lane, Waiter } from "./lane.js"
+import type { SyncHandle } from "./memoryStore.js"
+
+/** @internal */
+export interface Engine {
+  readonly config: Config
+  readonly handle: RateLimiter.RateLimiterStore.Handle
+  readonly sync: SyncHandle | undefined
+  readonly instrument: Instrument
+}
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+/** @internal */
+export type Reason = "LimitExceeded" | "MaxWaitExceeded"
+
+/** @internal */
+export const reject = (
+  engine: Engine,
+  lane: Lane,
+  now: number,
+  retryAfterMillis: number,
+  remaining: number,
+  reason: Reason
+): Effect.Effect<never, RateLimited> => {
+  const { config, instrument } = engine
+  const retryAfter = Duration.millis(Math.max(0, retryAfterMillis))
+  const error = lane.reportKey === undefined
+    ? new RateLimited({ policyName: config.name, retryAfter, limit: config.spec.limit, remaining })
+    : new RateLimited({ policyName: config.name, key: lane.reportKey, retryAfter, limit: config.spec.limit, remaining })
+  if (instrument.active) {
+    instrument.emit(ResilienceEvent.CallRejected({ policyName: config.name, policy: "RateLimiter", reason, at: now }))
+    instrument.record("rejected", 0)
+  }
+  return Effect.fail(error)
+}
+
+/** @internal */
+export const admitted = (engine: Engine): Effect.Effect<void> => {
+  if (engine.instrument.active) engine.instrument.record("success", 0)
+  return Effect.void
+}
+
+/**
+ * `tryAcquire` on the synchronous path: false while anyone waits, so it never overtakes them.
+ *
+ * @internal
+ */
+export const tryNow = (engine: Engine, lane: Lane, permits: number, now: number): boolean => {
+  const ok = lane.head === undefined && lane.cell!.take(permits, now) === 0
+  if (engine.instrument.active) report(engine, ok, now)
+  return ok
+}
+
+/** A `tryAcquire` decision, for events and metrics. */
+const report = (engine: Engine, ok: boolean, now: number): void => {
+  const { config, instrument } = engine
+  if (ok) return instrument.record("success", 0)
+  instrument.emit(
+    ResilienceEvent.CallRejected({ policyName: config.name, policy: "RateLimiter", reason: "LimitExceeded", at: now })
+  )
+  instrument.record("rejected", 0)
+}
+
+/**
+ * `tryAcquire` on the effectful path.
+ *
+ * @internal
+ */
+export const tryTake = (engine: Engine, lane: Lane, permits: number, now: number): Effect.Effect<boolean> => {
+  if (lane.head !== undefined) {
+    if (engine.instrument.active) report(engine, false, now)
+    return Effect.succeed(false)
+  }
+  return Effect.map(engine.handle.take(lane.key, permits, now), (decision) => {
+    lane.freshAt = now + decision.resetAfterMillis
+    if (engine.instrument.active) report(engine, decision.allowed, now)
+    return decision.allowed
+  })
+}
+
+/** @internal */
+export const remaining = (engine: Engine, lane: Lane, now: number): Effect.Effect<number> =>
+  lane.cell !== undefined
+    ? Effect.succeed(lane.cell.remaining(now))
+    : Effect.map(engine.handle.take(lane.key, 0, now), (decision) => decision.remaining)
+
+/**
+ * `acquire` once the fast path (no waiters, permits available) has not admitted the call: decides
+ * again, in an uninterruptible region so that a waiter is always unlinked when interrupted, then
+ * fails or queues. `resolve` finds the lane again (a keyed limiter may have replaced it).
+ *
+ * @internal
+ */
+export const acquireSlow = (
+  engine: Engine,
+  resolve: (now: number) => Lane,
+  permits: number
+): Effect.Effect<void, RateLimited> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const lane = resolve(now)
+      if (lane.cell !== undefined) {
+        if (lane.head === undefined) {
+          const wait = lane.cell.take(permits, now)
+          return wait === 0 ? admitted(engine) : exceeded(engine, lane, permits, now, wait, restore)
+        }
+        return exceeded(engine, lane, permits, now, undefined, restore)
+      }
+      if (lane.head === undefined) {
+        // a remote store may be slow: its calls stay interruptible
+        return Effect.flatMap(restore(engine.handle.take(lane.key, permits, now)), (decision) => {
+          lane.freshAt = now + decision.resetAfterMillis
+          if (decision.allowed) return admitted(engine)
+          return lane.head === undefined
+            ? exceeded(engine, lane, permits, now, decision.retryAfterMillis, restore, decision.remaining)
+            : exceeded(engine, lane, permits, now, undefined, restore)
+        })
+      }
+      return exceeded(engine, lane, permits, now, undefined, restore)
+    })
+  )
+
+/**
+ * The permits are not there. `wait` is how long until they would be when nobody is queued
+ * (undefined when someone is).
+ */
+const exceeded = (
+  engine: Engine,
+  lane: Lane,
+  permits: number,
+  now: number,
+  wait: number | undefined,
+  restore: Restore,
+  left?: number
+): Effect.Effect<void, RateLimited> => {
+  const { maxWait, onExceeded } = engine.config
+  if (onExceeded === "fail") {
+    return rejectNow(engine, lane, now, wait ?? 0, "LimitExceeded", left)
+  }
+  if (maxWait === undefined) {
+    return waitTurn(engine, lane, lane.enqueue(permits, now, false), undefined, restore)
+  }
+  if (wait === undefined && lane.plan === undefined && lane.cell === undefined) {
+    // the planner needs the store's state; the queue may have changed meanwhile, so decide again
+    return Effect.flatMap(restore(engine.handle.snapshot(lane.key, now)), (snapshot) => {
+      if (lane.head === undefined) {
+        return Effect.flatMap(restore(engine.handle.take(lane.key, permits, now)), (decision) => {
+          lane.freshAt = now + decision.resetAfterMillis
+          if (decision.allowed) return admitted(engine)
+          return planned(engine, lane, permits, now, now + decision.retryAfterMillis, restore)
+        })
+      }
+      const eta = lane.eta(permits, now, () => algorithms.restore(engine.config.spec, snapshot))
+      return planned(engine, lane, permits, now, eta, restore)
+    })
+  }
+  const eta = wait !== undefined ? now + wait : lane.eta(permits, now, () => lane.cell!.clone())
+  return planned(engine, lane, permits, now, eta, restore, left)
+}
+
+/** Queues the caller when it would be admitted within `maxWait`, fails otherwise. */
+const planned = (
+  engine: Engine,
+  lane: Lane,
+  permits: number,
+  now: number,
+  eta: number,
+  restore: Restore,
+  left?: number
+): Effect.Effect<void, RateLimited> => {
+  const maxWait = engine.config.maxWait!
+  // a nanosecond of slack: a plan rebuilt from a store's snapshot may carry float rounding
+  if (eta - now > maxWait + algorithms.minStep(now)) {
+    return rejectNow(engine, lane, now, eta - now, "MaxWaitExceeded", left)
+  }
+  return waitTurn(engine, lane, lane.enqueue(permits, now, true), now + maxWait, restore)
+}
+
+const rejectNow = (
+  engine: Engine,
+  lane: Lane,
+  now: number,
+  retryAfterMillis: number,
+  reason: Reason,
+  left: number | undefined
+): Effect.Effect<never, RateLimited> => {
+  if (left !== undefined) return reject(engine, lane, now, retryAfterMillis, left, reason)
+  if (lane.cell !== undefined) return reject(engine, lane, now, retryAfterMillis, lane.cell.remaining(now), reason)
+  return Effect.flatMap(
+    remaining(engine, lane, now),
+    (left) => reject(engine, lane, now, retryAfterMillis, left, reason)
+  )
+}
+
+/**
+ * Waits for the waiter's turn, then (as head) sleeps until its permits exist and takes them.
+ * Runs inside `acquireSlow`'s uninterruptible region: only the waits are interruptible, and an
+ * interrupted waiter leaves the queue, handing the turn on, without having taken anything.
+ */
+const waitTurn = (
+  engine: Engine,
+  lane: Lane,
+  waiter: Waiter,
+  deadline: number | undefined,
+  restore: Restore
+): Effect.Effect<void, RateLimited> => {
+  const done = (now: number): Effect.Effect<void> => {
+    lane.remove(waiter, true)
+    const { config, instrument } = engine
+    if (instrument.active) {
+      const waited = now - waiter.since
+      instrument.emit(ResilienceEvent.LimiterWaited({
+        policyName: config.name,
+        ...(lane.reportKey === undefined ? {} : { key: lane.reportKey }),
+        permits: waiter.permits,
+        waited: Duration.millis(waited),
+        at: now
+      }))
+      instrument.record("success", waited)
+    }
+    return Effect.void
+  }
+  const sleep = (now: number, wait: number): Effect.Effect<void, RateLimited> =>
+    Effect.zipRight(restore(Effect.sleep(Duration.nanos(algorithms.sleepNanos(wait, now)))), turn)
+  const takeTurn = (now: number): Effect.Effect<void, RateLimited> => {
+    if (lane.cell !== undefined) {
+      const wait = lane.cell.take(waiter.permits, now)
+      return wait === 0 ? done(now) : sleep(now, wait)
+    }
+    return Effect.flatMap(restore(engine.handle.take(lane.key, waiter.permits, now)), (decision) => {
+      lane.freshAt = now + decision.resetAfterMillis
+      if (decision.allowed) return done(now)
+      const wakeAt = now + decision.retryAfterMillis
+      if (deadline !== undefined && wakeAt > deadline + algorithms.minStep(deadline)) {
+        // other processes took the permits this waiter planned on
+        lane.remove(waiter, false)
+        return reject(engine, lane, now, decision.retryAfterMillis, decision.remaining, "MaxWaitExceeded")
+      }
+      return sleep(now, decision.retryAfterMillis)
+    })
+  }
+  // an interruption that arrived while the sleep was ending must win over taking permits, so
+  // the check and the take happen in one step
+  const turn: Effect.Effect<void, RateLimited> = Effect.flatMap(
+    Clock.currentTimeMillis,
+    (now) =>
+      Effect.withFiberRuntime<void, RateLimited>((fiber) =>
+        Cause.isEmpty(fiber.getFiberRef(FiberRef.interruptedCause)) ? takeTurn(now) : Effect.interrupt
+      )
+  )
+  const body = waiter.turn === undefined ? turn : Effect.zipRight(restore(Deferred.await(waiter.turn)), turn)
+  return Effect.onInterrupt(body, () => Effect.sync(() => lane.remove(waiter, false)))
+}
