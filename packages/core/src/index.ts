@@ -30,12 +30,29 @@ export * as Policy from "./Policy.js"
 /**
  * @since 0.1.0
  */
+export * as Resilience from "./Resilience.js"
+
+/**
+ * The default layer: registry, in-memory state, events and metrics.
+ *
+ * @since 0.1.0
+ */
+export { ResilienceLive } from "./Resilience.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ResilienceError from "./ResilienceError.js"
 
 /**
  * @since 0.1.0
  */
 export * as ResilienceEvent from "./ResilienceEvent.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResilienceMetrics from "./ResilienceMetrics.js"
 
 /**
  * @since 0.1.0

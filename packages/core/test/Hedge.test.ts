@@ -145,7 +145,7 @@ describe("Hedge.hedge", () => {
         expect(recorded.events).toEqual([
           expect.objectContaining({ _tag: "HedgeLaunched", policyName: "quotes", attempt: 1, at: 100 })
         ])
-        expect(recorded.outcomes).toEqual([{ kind: "Hedge", name: "quotes", outcome: "success" }])
+        expect(recorded.outcomes).toEqual([{ kind: "Hedge", name: "quotes", outcome: "hedged" }])
       })
     ))
 

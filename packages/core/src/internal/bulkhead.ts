@@ -99,6 +99,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       // queue non-empty implies every permit is taken (freed permits go straight to waiters)
       if (this.active < this.maxConcurrent) {
         this.active++
+        if (this.instrument.active) this.levels()
         return this.run(restore(self))
       }
       if (this.queue.length >= this.maxQueue) return this.rejection("Full", 0)
@@ -106,6 +107,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       const now = this.clock.unsafeCurrentTimeMillis()
       const waiter = new Waiter(now, now + this.timeoutMillis)
       const node = this.queue.push(waiter)
+      if (this.instrument.active) this.levels()
       if (this.wakeReaper !== undefined) {
         const wake = this.wakeReaper
         this.wakeReaper = undefined
@@ -142,12 +144,20 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
     this.closed = true
     const now = this.clock.unsafeCurrentTimeMillis()
     this.queue.drain((waiter) => waiter.settle(this.rejection("Closed", now - waiter.enqueuedAt)))
+    if (this.instrument.active) this.levels()
+  }
+
+  /** Publishes the active and queued gauges. */
+  private levels(): void {
+    this.instrument.gauge?.("active", this.active)
+    this.instrument.gauge?.("queued", this.queue.length)
   }
 
   /** A waiter failed (interrupted, timed out, closed): pass on a permit it was handed. */
   private leave(waiter: Waiter, node: Node<Waiter>, cause: Cause.Cause<BulkheadRejected>) {
     if (waiter.granted) this.release()
     else this.queue.remove(node)
+    if (this.instrument.active) this.levels()
     return Effect.failCause(cause)
   }
 
@@ -157,9 +167,11 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       // hand the permit over: `active` is unchanged
       next.granted = true
       next.settle(Effect.void)
+      if (this.instrument.active) this.levels()
       return
     }
     this.active--
+    if (this.instrument.active) this.levels()
     if (this.active === 0 && this.closeWaiters.size > 0) {
       const waiters = Array.from(this.closeWaiters)
       this.closeWaiters.clear()
@@ -222,6 +234,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       head.settle(this.rejection("QueueTimeout", now - head.enqueuedAt))
       head = this.queue.peek()
     }
+    if (this.instrument.active) this.levels()
     if (head !== undefined) return this.clock.sleep(Duration.millis(head.deadline - now))
     return Effect.async<void>((resume) => {
       this.wakeReaper = () => resume(Effect.void)

@@ -112,6 +112,9 @@ const coordinate = <A, E, R>(
       })
       const interruptAll = Effect.suspend(() => Effect.zipRight(stopTimer, Fiber.interruptAll(attempts)))
 
+      const start = instrument.active ? yield* Clock.currentTimeMillis : 0
+      const record = (outcome: "success" | "hedged" | "failure") =>
+        Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcome, end - start))
       if (budget !== undefined) yield* budget.deposit
       yield* launch
       yield* armTimer
@@ -129,13 +132,13 @@ const coordinate = <A, E, R>(
         if (Exit.isSuccess(exit)) {
           // every loser is interrupted, and has run its finalizers, before the winner returns
           yield* interruptAll
-          if (instrument.active) instrument.record("success", 0)
+          if (instrument.active) yield* record(attempt === 0 ? "success" : "hedged")
           return exit.value
         }
         if (attempt === 0) primaryCause = exit.cause
         if (running === 0 && !(yield* tryHedge)) {
           yield* stopTimer
-          if (instrument.active) instrument.record("failure", 0)
+          if (instrument.active) yield* record("failure")
           return yield* Effect.failCause(primaryCause!)
         }
       }

@@ -6,8 +6,11 @@
  * their `Instrument` once, when they are made, so metric handles are tagged per instance;
  * combinators resolve it per call from a cache the observer keeps by kind and name.
  */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { ResilienceEvent } from "../ResilienceEvent.js"
 
 /** @internal */
@@ -22,14 +25,20 @@ export type PolicyKind =
   | "Fallback"
 
 /** @internal */
-export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback"
+export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback" | "hedged"
+
+/** @internal */
+export type GaugeName = "active" | "queued"
 
 /** @internal */
 export interface Instrument {
   /** false for the no-op instrument: callers skip building events and reading the clock */
   readonly active: boolean
   readonly emit: (event: ResilienceEvent) => void
+  /** `durationMillis` of a call that ran; "hedged" is a success won by a hedge */
   readonly record: (outcome: CallOutcome, durationMillis: number) => void
+  /** a level that went up or down (a bulkhead's active and queued calls) */
+  readonly gauge?: ((gauge: GaugeName, value: number) => void) | undefined
 }
 
 /** @internal */
@@ -44,7 +53,8 @@ export class ObserverTag extends Context.Tag("@effect-resilience/core/Observer")
 export const noopInstrument: Instrument = {
   active: false,
   emit: () => {},
-  record: () => {}
+  record: () => {},
+  gauge: () => {}
 }
 
 /** @internal */
@@ -56,6 +66,25 @@ export const instrumentFrom = (context: Context.Context<never>, kind: PolicyKind
 /** @internal */
 export const instrument = (kind: PolicyKind, name: string): Effect.Effect<Instrument> =>
   Effect.contextWith((context) => instrumentFrom(context, kind, name))
+
+/** @internal */
+export const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): CallOutcome =>
+  Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
+
+/**
+ * Records the outcome and Clock duration of `effect` (only call it with an active instrument).
+ *
+ * @internal
+ */
+export const timed = <A, E, R>(instrument: Instrument, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Clock.currentTimeMillis,
+    (start) =>
+      Effect.onExit(
+        effect,
+        (exit) => Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcomeOf(exit), end - start))
+      )
+  )
 
 /** @internal */
 export const withInstrument = <A, E, R>(

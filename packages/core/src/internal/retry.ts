@@ -1,8 +1,6 @@
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
@@ -11,7 +9,7 @@ import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
 import { isPermanentRejection } from "./errors.js"
 import * as names from "./names.js"
-import { type Instrument, withInstrument } from "./observer.js"
+import { type Instrument, timed, withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -102,13 +100,6 @@ const retryLoop = <A, E, R, R2>(
   return onFailure(firstError)
 }
 
-const outcomeOf = <A, E>(exit: Exit.Exit<A, E>) =>
-  Exit.isSuccess(exit)
-    ? "success" as const
-    : Cause.isInterruptedOnly(exit.cause)
-    ? "interrupted" as const
-    : "failure" as const
-
 /** @internal */
 export const run = <A, E, R, R2>(
   self: Effect.Effect<A, E, R>,
@@ -120,8 +111,7 @@ export const run = <A, E, R, R2>(
       (error) => retryLoop(self, config, instrument, error)
     )
     if (config.budget !== undefined) program = Effect.zipRight(config.budget.deposit, program)
-    if (!instrument.active) return program
-    return Effect.onExit(program, (exit) => Effect.sync(() => instrument.record(outcomeOf(exit), 0)))
+    return instrument.active ? timed(instrument, program) : program
   })
 
 /** @internal */

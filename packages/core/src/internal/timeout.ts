@@ -6,7 +6,7 @@ import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
 import * as names from "./names.js"
-import { withInstrument } from "./observer.js"
+import { timed, withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -38,8 +38,8 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   const { duration, instrumentName, name } = config
   if (!Duration.isFinite(duration)) return self
   const error = name === undefined ? new TimeoutError({ duration }) : new TimeoutError({ policyName: name, duration })
-  return withInstrument("Timeout", instrumentName, (instrument) =>
-    Effect.raceWith(self, Effect.sleep(duration), {
+  return withInstrument("Timeout", instrumentName, (instrument) => {
+    const raced = Effect.raceWith(self, Effect.sleep(duration), {
       onSelfDone: (exit, timer) => Effect.zipRight(Fiber.interrupt(timer), exit),
       onOtherDone: (_, fiber) => {
         const timedOut = Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(error))
@@ -47,12 +47,13 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
         return Effect.zipRight(
           Effect.map(Clock.currentTimeMillis, (at) => {
             instrument.emit(ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at }))
-            instrument.record("failure", Duration.toMillis(duration))
           }),
           timedOut
         )
       }
-    }))
+    })
+    return instrument.active ? timed(instrument, raced) : raced
+  })
 }
 
 /** @internal */

@@ -1,0 +1,307 @@
+import * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Bulkhead from "../Bulkhead.js"
+import * as CircuitBreaker from "../CircuitBreaker.js"
+import * as RateLimiter from "../RateLimiter.js"
+import type * as Resilience from "../Resilience.js"
+import type { ResilienceEvent } from "../ResilienceEvent.js"
+import * as RetryBudget from "../RetryBudget.js"
+import { ResilienceConfigError } from "./errors.js"
+import { type EventHub, makeObserver } from "./live.js"
+import { ObserverTag } from "./observer.js"
+import { type Entry, type FromConfig, type Kind, normalizeName, read } from "./registryConfig.js"
+import * as validate from "./validate.js"
+
+/** @internal */
+export const ResilienceTag = Context.GenericTag<Resilience.Resilience>("@effect-resilience/core/Resilience")
+
+/** Used where neither code nor Config gives an option (resilience4j's and Finagle's defaults). */
+const BUILT_IN = {
+  bulkhead: { maxConcurrent: 25, maxQueue: 0 },
+  rateLimiter: { limit: 50, interval: "1 second" },
+  retryBudget: { ratio: 0.2, minPerSecond: 10, window: "10 seconds" },
+  failureRate: { threshold: 0.5, minimumCalls: 100, window: { calls: 100 } }
+} as const
+
+type AnyOptions = Record<string, unknown>
+
+interface Instances {
+  readonly circuitBreaker: CircuitBreaker.CircuitBreaker
+  readonly bulkhead: Bulkhead.Bulkhead
+  readonly rateLimiter: RateLimiter.RateLimiter
+  readonly retryBudget: RetryBudget.RetryBudget
+}
+
+const KINDS: ReadonlyArray<Kind> = ["circuitBreaker", "bulkhead", "rateLimiter", "retryBudget"]
+
+const flat = (entries: Map<string, Entry> | undefined): Record<string, number | string> => {
+  const values: Record<string, number | string> = {}
+  entries?.forEach((entry) => {
+    values[entry.spec.option] = entry.value
+  })
+  return values
+}
+
+/** Config overrides code; a trip policy or slow-call setting is rebuilt from both. */
+const circuitBreakerOptions = (code: AnyOptions, config: Record<string, number | string>): AnyOptions => {
+  const options: AnyOptions = { ...code }
+  if (config.breakDuration !== undefined) options.breakDuration = config.breakDuration
+  if (config.halfOpenMaxCalls !== undefined) options.halfOpenMaxCalls = config.halfOpenMaxCalls
+  if (config.consecutive !== undefined) {
+    options.trip = CircuitBreaker.consecutive(config.consecutive as number)
+  } else if (
+    ["threshold", "minimumCalls", "window.calls", "window.duration", "window.buckets"].some((o) =>
+      config[o] !== undefined
+    )
+  ) {
+    const trip = code.trip as CircuitBreaker.TripPolicy | undefined
+    const base = trip?._tag === "FailureRate" ? trip as CircuitBreaker.FailureRatePolicy : BUILT_IN.failureRate
+    const baseWindow = base.window as {
+      readonly calls?: number
+      readonly duration?: unknown
+      readonly buckets?: number
+    }
+    const window = config["window.duration"] !== undefined
+      ? { duration: config["window.duration"], buckets: config["window.buckets"] ?? baseWindow.buckets ?? 10 }
+      : config["window.calls"] !== undefined
+      ? { calls: config["window.calls"] }
+      : config["window.buckets"] !== undefined && baseWindow.duration !== undefined
+      ? { duration: baseWindow.duration, buckets: config["window.buckets"] }
+      : base.window
+    options.trip = CircuitBreaker.failureRate({
+      threshold: (config.threshold ?? base.threshold) as number,
+      minimumCalls: (config.minimumCalls ?? base.minimumCalls) as number,
+      window: window as CircuitBreaker.FailureRateOptions["window"]
+    })
+  }
+  if (config["slowCall.duration"] !== undefined || config["slowCall.rate"] !== undefined) {
+    const slow = (code.slowCall ?? {}) as AnyOptions
+    options.slowCall = {
+      duration: config["slowCall.duration"] ?? slow.duration,
+      rate: config["slowCall.rate"] ?? slow.rate
+    }
+  }
+  return options
+}
+
+/** @internal */
+export interface Resolved {
+  /** options per kind and normalized name, merged and validated */
+  readonly options: Record<Kind, Map<string, AnyOptions>>
+  readonly defaults: Record<Kind, AnyOptions>
+}
+
+const merge = (kind: Kind, code: AnyOptions, config: Record<string, number | string>): AnyOptions =>
+  kind === "circuitBreaker" ? circuitBreakerOptions(code, config) : { ...code, ...config }
+
+/** Throws a ResilienceConfigError when the options are invalid (constructors validate eagerly). */
+const check = (kind: Kind, options: AnyOptions): void => {
+  switch (kind) {
+    case "circuitBreaker":
+      CircuitBreaker.make(options as CircuitBreaker.CircuitBreaker.Options)
+      return
+    case "bulkhead":
+      Bulkhead.make(options as unknown as Bulkhead.Bulkhead.Options)
+      return
+    case "rateLimiter":
+      RateLimiter.make(options as unknown as RateLimiter.RateLimiter.Options)
+      return
+    case "retryBudget":
+      RetryBudget.make(options as unknown as RetryBudget.RetryBudget.Options)
+      return
+  }
+}
+
+/**
+ * Merges code and Config options per name and validates them all. A bad value from Config
+ * fails with a ConfigError naming its key; a bad value from code is a programmer error and dies.
+ *
+ * @internal
+ */
+export const resolve = (
+  options: Resilience.Resilience.Options,
+  fromConfig: FromConfig
+): Effect.Effect<Resolved, ConfigError.ConfigError> =>
+  Effect.suspend(() => {
+    const defaults = {
+      circuitBreaker: { ...options.defaults?.circuitBreaker },
+      bulkhead: { ...BUILT_IN.bulkhead, ...options.defaults?.bulkhead },
+      rateLimiter: { ...BUILT_IN.rateLimiter, ...options.defaults?.rateLimiter },
+      retryBudget: { ...BUILT_IN.retryBudget, ...options.defaults?.retryBudget }
+    } as Record<Kind, AnyOptions>
+    const resolved: Resolved = {
+      defaults,
+      options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+    }
+    for (const kind of KINDS) {
+      const instances = (options.instances?.[kind] ?? {}) as Record<string, AnyOptions>
+      const names = new Map<string, string>()
+      for (const name of Object.keys(instances)) names.set(normalizeName(name), name)
+      for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
+      for (const [normalized, name] of names) {
+        const code = { ...defaults[kind], ...instances[name], name }
+        const entries = fromConfig[kind].get(normalized)
+        try {
+          const merged = merge(kind, code, flat(entries))
+          check(kind, merged)
+          resolved.options[kind].set(normalized, merged)
+        } catch (error) {
+          if (!(error instanceof ResilienceConfigError) || entries === undefined) throw error
+          const entry = Array.from(entries.values()).find((e) =>
+            e.spec.option === error.option || e.spec.option.startsWith(`${error.option}.`)
+          ) ?? Array.from(entries.values())[0]
+          return Effect.fail(ConfigError.InvalidData([entry.key], `${error.message}`))
+        }
+      }
+      // the defaults themselves must be valid for names first seen at run time
+      check(kind, { ...defaults[kind], name: `${kind}-defaults` })
+    }
+    return Effect.succeed(resolved)
+  })
+
+/** @internal */
+export interface RegistryOptions {
+  readonly metrics: boolean
+  readonly events: number | false
+  readonly spans: boolean
+}
+
+/** @internal */
+export const validateOptions = (options: unknown): {
+  readonly options: Resilience.Resilience.Options
+  readonly settings: RegistryOptions
+} => {
+  const o = (validate.optionalObject("options", options) ?? {}) as Resilience.Resilience.Options
+  const events = o.events === undefined || o.events === true
+    ? 1024
+    : o.events === false
+    ? false
+    : validate.integer("events.capacity", (o.events as { readonly capacity: unknown }).capacity, 1)
+  for (const kind of KINDS) {
+    const instances = o.instances?.[kind]
+    if (instances !== undefined) validate.object(`instances.${kind}`, instances)
+    const defaults = o.defaults?.[kind]
+    if (defaults !== undefined) validate.object(`defaults.${kind}`, defaults)
+  }
+  return {
+    options: o,
+    settings: {
+      metrics: o.metrics === undefined ? true : o.metrics === true,
+      spans: o.spans === undefined ? true : o.spans === true,
+      events
+    }
+  }
+}
+
+const makeRegistry = (
+  settings: RegistryOptions,
+  resolved: Resolved
+): Effect.Effect<readonly [Resilience.Resilience, ObserverTag["Type"]], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const hub: EventHub | undefined = settings.events === false
+      ? undefined
+      : { subscribers: 0, pubsub: yield* PubSub.sliding<ResilienceEvent>(settings.events) }
+    const observer = makeObserver({ metrics: settings.metrics, events: hub, spans: settings.spans })
+    const created = new Map<string, unknown>()
+    const pending = new Map<string, Deferred.Deferred<unknown>>()
+
+    const construct = (kind: Kind, name: string): Effect.Effect<unknown> => {
+      const options = resolved.options[kind].get(normalizeName(name)) ?? { ...resolved.defaults[kind], name }
+      const withName = { ...options, name }
+      switch (kind) {
+        case "circuitBreaker":
+          return CircuitBreaker.make(withName as CircuitBreaker.CircuitBreaker.Options).pipe(Scope.extend(scope))
+        case "bulkhead":
+          return Bulkhead.make(withName as unknown as Bulkhead.Bulkhead.Options).pipe(Scope.extend(scope))
+        case "rateLimiter":
+          return RateLimiter.make(withName as unknown as RateLimiter.RateLimiter.Options).pipe(Scope.extend(scope))
+        case "retryBudget":
+          return RetryBudget.make(withName as unknown as RetryBudget.RetryBudget.Options).pipe(Scope.extend(scope))
+      }
+    }
+
+    // One instance per kind and name, created on first use, however many fibers ask at once.
+    const get = <K extends Kind>(kind: K) => (name: string): Effect.Effect<Instances[K]> =>
+      Effect.suspend(() => {
+        const id = `${kind}\u0000${name}`
+        const instance = created.get(id)
+        if (instance !== undefined) return Effect.succeed(instance as Instances[K])
+        const waiting = pending.get(id)
+        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<Instances[K]>
+        const deferred = Deferred.unsafeMake<unknown>(FiberId.none)
+        pending.set(id, deferred)
+        return construct(kind, name).pipe(
+          Effect.provideService(ObserverTag, observer),
+          Effect.exit,
+          Effect.flatMap((exit) => {
+            pending.delete(id)
+            if (Exit.isSuccess(exit)) created.set(id, exit.value)
+            return Effect.zipRight(Deferred.done(deferred, exit), exit)
+          }),
+          Effect.uninterruptible
+        ) as Effect.Effect<Instances[K]>
+      })
+
+    const events: Stream.Stream<ResilienceEvent> = hub === undefined
+      ? Stream.empty
+      : Stream.unwrapScoped(
+        Effect.map(
+          Effect.acquireRelease(
+            Effect.tap(PubSub.subscribe(hub.pubsub), () => Effect.sync(() => hub.subscribers++)),
+            () => Effect.sync(() => hub.subscribers--)
+          ),
+          (dequeue) => Stream.fromQueue(dequeue)
+        )
+      )
+
+    const registry: Resilience.Resilience = {
+      circuitBreaker: get("circuitBreaker"),
+      bulkhead: get("bulkhead"),
+      rateLimiter: get("rateLimiter"),
+      retryBudget: get("retryBudget"),
+      events
+    }
+    return [registry, observer] as const
+  })
+
+const build = (
+  options: Resilience.Resilience.Options | undefined,
+  fromConfig: Effect.Effect<FromConfig, ConfigError.ConfigError>
+): Layer.Layer<Resilience.Resilience, ConfigError.ConfigError> => {
+  const { options: validated, settings } = validateOptions(options)
+  return Layer.scopedContext(
+    Effect.gen(function*() {
+      const resolved = yield* resolve(validated, yield* fromConfig)
+      const [registry, observer] = yield* makeRegistry(settings, resolved)
+      // the observer rides along in the context, so policies made anywhere below report to it
+      return Context.make(ResilienceTag, registry).pipe(Context.add(ObserverTag, observer)) as Context.Context<
+        Resilience.Resilience
+      >
+    })
+  )
+}
+
+const EMPTY_CONFIG: FromConfig = {
+  circuitBreaker: new Map(),
+  bulkhead: new Map(),
+  rateLimiter: new Map(),
+  retryBudget: new Map()
+}
+
+/** @internal */
+export const layer = (options?: Resilience.Resilience.Options): Layer.Layer<Resilience.Resilience> =>
+  build(options, Effect.succeed(EMPTY_CONFIG)) as Layer.Layer<Resilience.Resilience>
+
+/** @internal */
+export const layerConfig = (
+  options?: Resilience.Resilience.Options
+): Layer.Layer<Resilience.Resilience, ConfigError.ConfigError> => build(options, read)
