@@ -10,7 +10,8 @@ const examples: Record<string, Example> = {
   hedge: () => import("./examples/hedge.js"),
   composition: () => import("./examples/composition.js"),
   bulkhead: () => import("./examples/bulkhead.js"),
-  "circuit-breaker": () => import("./examples/circuit-breaker.js")
+  "circuit-breaker": () => import("./examples/circuit-breaker.js"),
+  observability: () => import("./examples/observability.js")
 }
 
 const name = process.argv[2]
