@@ -11,7 +11,8 @@ const examples: Record<string, Example> = {
   composition: () => import("./examples/composition.js"),
   bulkhead: () => import("./examples/bulkhead.js"),
   "circuit-breaker": () => import("./examples/circuit-breaker.js"),
-  observability: () => import("./examples/observability.js")
+  observability: () => import("./examples/observability.js"),
+  "rate-limiter": () => import("./examples/rate-limiter.js")
 }
 
 const name = process.argv[2]

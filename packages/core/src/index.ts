@@ -30,6 +30,11 @@ export * as Policy from "./Policy.js"
 /**
  * @since 0.1.0
  */
+export * as RateLimiter from "./RateLimiter.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Resilience from "./Resilience.js"
 
 /**
