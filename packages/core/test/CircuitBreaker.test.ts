@@ -15,6 +15,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { type CallOutcome, ObserverTag } from "../src/internal/observer.js"
+import { effectfulStore } from "./utils/circuitBreaker.js"
 
 type Breaker = CircuitBreaker.CircuitBreaker
 type Options = CircuitBreaker.CircuitBreaker.Options
@@ -51,18 +52,6 @@ const gated = <A, E>(breaker: Breaker, gate: Deferred.Deferred<A, E>) =>
   breaker.protect(Deferred.await(gate)).pipe(Effect.either, Effect.fork)
 
 const fromTo = (seen: ReadonlyArray<CircuitBreaker.Transition>) => seen.map((t) => `${t.from}>${t.to}@${t.at}`)
-
-/** A store with only the Effect API, so the breaker takes its generic path. */
-const effectfulStore: CircuitBreaker.Store.Factory = (config) =>
-  Effect.map(CircuitBreaker.memoryStore()(config), (store): CircuitBreaker.Store => ({
-    admit: (now) => store.admit(now),
-    record: (ticket, outcome, slow, now, breakMillis) => store.record(ticket, outcome, slow, now, breakMillis),
-    observe: (now) => store.observe(now),
-    trip: (now, breakMillis) => store.trip(now, breakMillis),
-    isolate: (now) => store.isolate(now),
-    reset: (now) => store.reset(now),
-    snapshot: (now) => store.snapshot(now)
-  }))
 
 const backends: ReadonlyArray<readonly [string, Options]> = [
   ["in-memory store", {}],

@@ -17,6 +17,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
+import { effectfulStore } from "./utils/circuitBreaker.js"
 
 const fc = FastCheck
 
@@ -45,17 +46,6 @@ interface Config {
 }
 
 const SLOW_MILLIS = 100
-
-const effectfulStore: CircuitBreaker.Store.Factory = (config) =>
-  Effect.map(CircuitBreaker.memoryStore()(config), (store): CircuitBreaker.Store => ({
-    admit: (now) => store.admit(now),
-    record: (ticket, outcome, slow, now, breakMillis) => store.record(ticket, outcome, slow, now, breakMillis),
-    observe: (now) => store.observe(now),
-    trip: (now, breakMillis) => store.trip(now, breakMillis),
-    isolate: (now) => store.isolate(now),
-    reset: (now) => store.reset(now),
-    snapshot: (now) => store.snapshot(now)
-  }))
 
 const threshold = fc.constantFrom(0.25, 0.5, 0.75, 1)
 

@@ -54,6 +54,8 @@ const spanAttributes = (event: ResilienceEvent): Record<string, unknown> => {
 class LiveInstrument implements Instrument {
   readonly active = true
   readonly #counters = new Map<string, Metric.Metric.Counter<number>>()
+  /** calls by outcome, on every call's path: keyed by the outcome itself, no string building */
+  readonly #calls = new Map<CallOutcome, Metric.Metric.Counter<number>>()
   readonly #duration: Metric.Metric.Histogram<number> | undefined
   readonly #gauges: Record<GaugeName, Metric.Metric.Gauge<number>> | undefined
   readonly #state: Metric.Metric.Gauge<number> | undefined
@@ -128,7 +130,12 @@ class LiveInstrument implements Instrument {
   readonly record = (outcome: CallOutcome, durationMillis: number): void => {
     if (!this.options.metrics) return
     const label = outcome === "hedged" ? "success" : outcome === "fallback" ? "failure" : outcome
-    this.count(keys.calls, { policy: this.kind, outcome: label }, `call:${label}`)
+    let calls = this.#calls.get(label)
+    if (calls === undefined) {
+      calls = handle(keys.calls, { name: this.name, policy: this.kind, outcome: label })
+      this.#calls.set(label, calls)
+    }
+    calls.unsafeUpdate(1, NO_TAGS)
     if (outcome === "hedged") this.count(keys.hedges, { outcome: "won" }, "hedge:won")
     if (this.kind === "RateLimiter" && outcome === "success") {
       this.count(keys.rateLimiterDecisions, { outcome: "allowed" }, "decision:allowed")
