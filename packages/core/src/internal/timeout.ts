@@ -1,7 +1,9 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
@@ -29,8 +31,11 @@ export const validateOptions = (
 }
 
 /**
- * Races `self` with a sleep on the Clock. On timeout, `Fiber.interrupt` waits for `self`'s
- * finalizers before the `TimeoutError` is returned; interrupting the caller interrupts both.
+ * `self` runs in a child fiber and a second child sleeps on the Clock. The caller waits for the
+ * child's exit through an observer (no join, no race machinery); when the sleep ends first, it
+ * interrupts the child, and the caller fails with `TimeoutError` once the child has exited, that
+ * is after its finalizers have run. A finished call cancels the sleep without waiting for it.
+ * Interrupting the caller interrupts both children.
  *
  * @internal
  */
@@ -39,20 +44,45 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   if (!Duration.isFinite(duration)) return self
   const error = name === undefined ? new TimeoutError({ duration }) : new TimeoutError({ policyName: name, duration })
   return withInstrument("Timeout", instrumentName, (instrument) => {
-    const raced = Effect.raceWith(self, Effect.sleep(duration), {
-      onSelfDone: (exit, timer) => Effect.zipRight(Fiber.interrupt(timer), exit),
-      onOtherDone: (_, fiber) => {
-        const timedOut = Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(error))
-        if (!instrument.active) return timedOut
-        return Effect.zipRight(
-          Effect.map(Clock.currentTimeMillis, (at) => {
-            instrument.emit(ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at }))
-          }),
-          timedOut
-        )
-      }
-    })
-    return instrument.active ? timed(instrument, raced) : raced
+    const onTimeout: Effect.Effect<never, TimeoutError> = instrument.active
+      ? Effect.zipRight(
+        Effect.map(Clock.currentTimeMillis, (at) => {
+          instrument.emit(ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at }))
+        }),
+        Effect.fail(error)
+      )
+      : Effect.fail(error)
+    const guarded = Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.fork(restore(self)), (fiber) => {
+        let completed = false
+        let timedOut = false
+        const timer = Effect.interruptible(Effect.zipRight(
+          Effect.sleep(duration),
+          Effect.sync(() => {
+            if (completed) return
+            timedOut = true
+            fiber.unsafeInterruptAsFork(FiberId.none)
+          })
+        ))
+        return Effect.flatMap(Effect.fork(timer), (sleeper) =>
+          Effect.flatMap(
+            Effect.async<Exit.Exit<A, E>>((resume) => {
+              fiber.addObserver((exit) => {
+                completed = true
+                resume(Effect.succeed(exit))
+              })
+              // the caller was interrupted: interrupt both, waiting for `self`'s finalizers
+              return Effect.zipRight(Fiber.interrupt(sleeper), Fiber.interrupt(fiber))
+            }),
+            (exit): Effect.Effect<A, E | TimeoutError> => {
+              sleeper.unsafeInterruptAsFork(FiberId.none)
+              if (timedOut) return onTimeout
+              return Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit
+            }
+          ))
+      })
+    )
+    return instrument.active ? timed(instrument, guarded) : guarded
   })
 }
 
