@@ -1,9 +1,9 @@
 // Type-checks every ```ts block in the JSDoc of public modules (packages/*/src/*.ts), as
 // @effect/docgen does: each example becomes a module under scratchpad/build/examples and is
 // compiled against the workspace packages.
+import { execFileSync } from "node:child_process"
 import fs from "node:fs"
 import path from "node:path"
-import { execFileSync } from "node:child_process"
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const out = path.join(root, "scratchpad", "build", "examples")
@@ -28,7 +28,15 @@ fs.writeFileSync(
   path.join(out, "tsconfig.json"),
   JSON.stringify({
     extends: "../../../tsconfig.base.json",
-    compilerOptions: { noEmit: true, composite: false, incremental: false, declaration: false, declarationMap: false, emitDeclarationOnly: false, noUnusedLocals: false },
+    compilerOptions: {
+      noEmit: true,
+      composite: false,
+      incremental: false,
+      declaration: false,
+      declarationMap: false,
+      emitDeclarationOnly: false,
+      noUnusedLocals: false
+    },
     include: ["*.ts"]
   })
 )
