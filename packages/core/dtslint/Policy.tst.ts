@@ -1,3 +1,4 @@
+import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as Policy from "@effect-resilience/core/Policy"
 import * as Retry from "@effect-resilience/core/Retry"
@@ -39,5 +40,12 @@ describe("Policy.wrap", () => {
   it("a Policy is what users write", () => {
     const logged: Policy.Policy = (self) => Effect.tap(self, () => Effect.log("done"))
     expect(logged(eff)).type.toBe<Effect.Effect<number, "E", "R">>()
+  })
+})
+
+describe("Policy.wrap rejects what changes the success type", () => {
+  it("Fallback.fallback is not a Policy", () => {
+    expect(Policy.wrap).type.not.toBeCallableWith(Fallback.fallback({ to: () => Effect.succeed("cached") }))
+    expect(Policy.wrap).type.not.toBeCallableWith(Effect.as("x"))
   })
 })

@@ -17,7 +17,7 @@ export interface FallbackOptions<E, A2, E2, R2> {
   readonly to: (error: E) => Effect.Effect<A2, E2, R2>
   /** Which failures fall back; the others pass through. Default: all. */
   readonly when?: Predicate<E> | undefined
-  /** The name in events and metrics. */
+  /** The name in events and metrics. Default: `"fallback"`. */
   readonly name?: string | undefined
 }
 

@@ -19,7 +19,7 @@ export interface HedgeOptions {
   readonly maxHedges?: number | undefined
   /** Each hedge withdraws from it; no withdrawal, no hedge. Each call deposits once. */
   readonly budget?: RetryBudget | undefined
-  /** The name in events and metrics. Default: a generated `"hedge-N"`. */
+  /** The name in events and metrics. Default: `"hedge"`. */
   readonly name?: string | undefined
 }
 

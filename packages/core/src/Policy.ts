@@ -19,16 +19,30 @@ export type Policy<E = never, R = never> = <A, E1, R1>(
   self: Effect.Effect<A, E1, R1>
 ) => Effect.Effect<A, E1 | E, R1 | R>
 
+declare const SuccessMarker: unique symbol
+
 /**
- * What `wrap` accepts: anything that, applied to an effect that cannot fail, may fail with `E`
- * and needs `R` — every `Policy<E, R>`, and the generic functions our combinators return.
- * (TypeScript cannot infer `E` from a generic function matched against a generic `Policy`,
- * but it can against this plain signature.)
+ * A stand-in success type: applying a policy to an effect that succeeds with it shows whether the
+ * policy keeps the success type, as every policy must.
  *
  * @since 0.1.0
  * @category models
  */
-export type Wrappable<E, R> = (self: Effect.Effect<never, never, never>) => Effect.Effect<unknown, E, R>
+export interface Success {
+  readonly [SuccessMarker]: typeof SuccessMarker
+}
+
+/**
+ * What `wrap` accepts: anything that, applied to an effect that succeeds with `Success` and
+ * cannot fail, still succeeds with `Success`, and may fail with `E` and need `R` — every
+ * `Policy<E, R>` and the generic functions the combinators return, but not `Fallback.fallback`
+ * nor anything else that changes the success type. (TypeScript cannot infer `E` from a generic
+ * function matched against the generic `Policy`, but it can against this plain signature.)
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Wrappable<E, R> = (self: Effect.Effect<Success, never, never>) => Effect.Effect<Success, E, R>
 
 /**
  * Composes policies: the first argument is outermost, the last innermost, so

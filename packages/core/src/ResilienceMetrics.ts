@@ -16,7 +16,7 @@ import * as internal from "./internal/metrics.js"
 /**
  * Calls through a policy by outcome. Labels: `name`, `policy`
  * (`CircuitBreaker | Bulkhead | RateLimiter | Retry | Timeout | Hedge | Fallback`),
- * `outcome` (`success | failure | rejected | interrupted | ignored`).
+ * `outcome` (`success | failure | rejected | interrupted | ignored | fallback`).
  *
  * @since 0.1.0
  * @category metrics
@@ -24,7 +24,8 @@ import * as internal from "./internal/metrics.js"
 export const calls = Metric.fromMetricKey(internal.keys.calls)
 
 /**
- * Duration of calls that ran (not rejected), in seconds. Labels: `name`, `policy`.
+ * Duration of calls that ran (not rejected; not for rate limiters, which do not run the call), in
+ * seconds. Labels: `name`, `policy`.
  *
  * @since 0.1.0
  * @category metrics

@@ -98,7 +98,7 @@ export interface RetryOptions<E, R = never> {
   readonly while?: ((error: E) => boolean) | undefined
   /** A budget to withdraw from for each retry; when it is spent, the last failure is returned. */
   readonly budget?: RetryBudget | undefined
-  /** The name in events and metrics. Default: a generated `"retry-N"`. */
+  /** The name in events and metrics. Default: `"retry"` (name a retry site to tell it apart). */
   readonly name?: string | undefined
 }
 

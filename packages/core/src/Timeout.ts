@@ -30,7 +30,7 @@ export type TimeoutError = errors.TimeoutError
 export interface TimeoutOptions {
   /** Positive; `Infinity` turns the timeout off. */
   readonly duration: Duration.DurationInput
-  /** The name in the error, events and metrics. */
+  /** The name in the error, events and metrics (unnamed timeouts report as `"timeout"`). */
   readonly name?: string | undefined
 }
 

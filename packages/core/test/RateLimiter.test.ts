@@ -441,4 +441,14 @@ describe("RateLimiter options", () => {
       expect(Duration.toMillis(limiter.interval)).toBe(1000)
       expect(Chunk.size(yield* TestClock.sleeps())).toBe(0)
     }))
+
+  it.scoped("each instance made from one unnamed make effect gets its own name", () =>
+    Effect.gen(function*() {
+      const make = RateLimiter.make(base)
+      const keyed = RateLimiter.keyed(base)
+      const [a, b] = [yield* make, yield* make]
+      const [c, d] = [yield* keyed, yield* keyed]
+      expect(a.name).not.toBe(b.name)
+      expect(c.name).not.toBe(d.name)
+    }))
 })

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { expectConfigError } from "./utils/config.js"
@@ -170,15 +171,31 @@ describe("Resilience configuration from Config", () => {
       const typo = yield* failure({ RESILIENCE_BULKHEAD_DB_MAX_CONCURENT: "3" })
       expect(typo).toContain("RESILIENCE_BULKHEAD_DB_MAX_CONCURENT")
       expect(typo).toContain("MAX_CONCURRENT")
-      const kind = yield* failure({ RESILIENCE_BREAKER_DB_BREAK_DURATION: "3" })
-      expect(kind).toContain("RESILIENCE_BREAKER_DB_BREAK_DURATION")
+      const hex = yield* failure({ RESILIENCE_BULKHEAD_DB_MAX_QUEUE: "0x10" })
+      expect(hex).toContain("RESILIENCE_BULKHEAD_DB_MAX_QUEUE")
       const algorithm = yield* failure({ RESILIENCE_RATELIMITER_API_ALGORITHM: "leaky" })
       expect(algorithm).toContain("RESILIENCE_RATELIMITER_API_ALGORITHM")
     }))
 
+  it.scoped("keys of other kinds are left alone, and names in keys are normalized", () =>
+    Effect.gen(function*() {
+      const breaker = yield* Resilience.circuitBreaker("Payments")
+      yield* breaker.trip
+      const open = yield* Effect.void.pipe(breaker.protect, Effect.flip)
+      expect(open._tag === "CircuitBreakerOpen" && Duration.toMillis(open.retryAfter)).toBe(10_000)
+    }).pipe(Effect.provide(configured({
+      RESILIENCE_LOG_LEVEL: "debug",
+      RESILIENCE_CIRCUITBREAKER_payments_BREAK_DURATION: "10 seconds"
+    }))))
+
   it("bad options from code are thrown when the layer is made", () => {
     expectConfigError(() => Resilience.layer({ events: { capacity: 0 } }), "events.capacity")
     expectConfigError(() => Resilience.layer({ instances: { bulkhead: 3 as never } }), "instances.bulkhead")
+    expectConfigError(
+      () => Resilience.layer({ instances: { bulkhead: { db: { maxConcurrent: -1 } } } }),
+      "maxConcurrent"
+    )
+    expectConfigError(() => Resilience.layerConfig({ defaults: { retryBudget: { ratio: 2 } } }), "ratio")
   })
 })
 
@@ -379,6 +396,38 @@ describe("ResilienceLive metrics", () => {
       })
       expect(native.attributes.get("resilience.circuit_breaker.state")).toBe("Open")
       expect(native.attributes.get("resilience.rejected")).toBe("CircuitBreaker:Open")
+    }).pipe(Effect.provide(Resilience.layer())))
+
+  it.scoped("a breaker restored open reports its state gauge from the start", () =>
+    Effect.gen(function*() {
+      const breaker = yield* CircuitBreaker.make({
+        name: "restored-open",
+        initialState: { state: "Open", openedAt: 0, breakMillis: 60_000, halfOpenSuccesses: 0, counts: { failures: 0 } }
+      })
+      expect(yield* breaker.state).toBe("Open")
+      expect(yield* metricValue("resilience_circuit_breaker_state", { name: "restored-open" })).toBe(1)
+    }).pipe(Effect.provide(Resilience.layer())))
+
+  it.scoped("unnamed combinators report under their kind's name, however often they are applied", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 20; i++) {
+        yield* Timeout.timeout(Effect.succeed(i), "1 second")
+        yield* Retry.retry(Effect.succeed(i), { schedule: Retry.constant(10) })
+      }
+      expect(yield* metricValue("resilience_calls_total", { name: "timeout", outcome: "success" }))
+        .toBeGreaterThanOrEqual(
+          20
+        )
+      const names = yield* Effect.map(
+        Metric.snapshot,
+        (pairs) =>
+          new Set(
+            pairs.filter((p) => p.metricKey.name === "resilience_calls_total").flatMap((p) =>
+              p.metricKey.tags.filter((t) => t.key === "name").map((t) => t.value)
+            )
+          )
+      )
+      expect([...names].filter((n) => /^(timeout|retry)-\d+$/.test(n))).toEqual([])
     }).pipe(Effect.provide(Resilience.layer())))
 
   it.scoped("ResilienceLive is a ready-made layer", () =>

@@ -2,7 +2,6 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
-import * as names from "./names.js"
 import { withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
@@ -19,7 +18,7 @@ export const validateOptions = (options: unknown): Config => {
   return {
     to: validate.func("to", o.to),
     when: validate.optionalFunc("when", o.when),
-    name: validate.optionalName("name", o.name) ?? names.generate("fallback")
+    name: validate.optionalName("name", o.name) ?? "fallback"
   }
 }
 

@@ -8,8 +8,8 @@ import * as Queue from "effect/Queue"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
-import * as names from "./names.js"
 import { type Instrument, withInstrument } from "./observer.js"
+import { isBudget } from "./retry.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -24,14 +24,14 @@ export interface Config {
 export const validateOptions = (options: unknown): Config => {
   const o = validate.object("options", options)
   const budget = o.budget as RetryBudget.RetryBudget | undefined
-  if (budget !== undefined && (typeof budget !== "object" || budget === null || !("tryWithdraw" in budget))) {
+  if (budget !== undefined && !isBudget(budget)) {
     validate.fail("budget", "must be a RetryBudget", budget)
   }
   return {
     delay: validate.duration("delay", o.delay),
     maxHedges: o.maxHedges === undefined ? 1 : validate.integer("maxHedges", o.maxHedges, 0),
     budget,
-    name: validate.optionalName("name", o.name) ?? names.generate("hedge")
+    name: validate.optionalName("name", o.name) ?? "hedge"
   }
 }
 

@@ -57,7 +57,7 @@ class LiveInstrument implements Instrument {
   /** calls by outcome, on every call's path: keyed by the outcome itself, no string building */
   readonly #calls = new Map<CallOutcome, Metric.Metric.Counter<number>>()
   readonly #duration: Metric.Metric.Histogram<number> | undefined
-  readonly #gauges: Record<GaugeName, Metric.Metric.Gauge<number>> | undefined
+  readonly #gauges: Record<"active" | "queued", Metric.Metric.Gauge<number>> | undefined
   readonly #state: Metric.Metric.Gauge<number> | undefined
 
   constructor(readonly kind: PolicyKind, readonly name: string, readonly options: LiveOptions) {
@@ -67,7 +67,6 @@ class LiveInstrument implements Instrument {
         ? { active: handle(keys.bulkheadActive, { name }), queued: handle(keys.bulkheadQueued, { name }) }
         : undefined
       this.#state = kind === "CircuitBreaker" ? handle(keys.circuitBreakerState, { name }) : undefined
-      this.#state?.unsafeUpdate(0, NO_TAGS)
     }
   }
 
@@ -129,7 +128,7 @@ class LiveInstrument implements Instrument {
 
   readonly record = (outcome: CallOutcome, durationMillis: number): void => {
     if (!this.options.metrics) return
-    const label = outcome === "hedged" ? "success" : outcome === "fallback" ? "failure" : outcome
+    const label = outcome === "hedged" ? "success" : outcome
     let calls = this.#calls.get(label)
     if (calls === undefined) {
       calls = handle(keys.calls, { name: this.name, policy: this.kind, outcome: label })
@@ -140,11 +139,15 @@ class LiveInstrument implements Instrument {
     if (this.kind === "RateLimiter" && outcome === "success") {
       this.count(keys.rateLimiterDecisions, { outcome: "allowed" }, "decision:allowed")
     }
-    if (outcome !== "rejected") this.#duration?.unsafeUpdate(durationMillis / 1000, NO_TAGS)
+    // a limiter does not run the call, so it has no call duration to report
+    if (outcome !== "rejected" && this.kind !== "RateLimiter") {
+      this.#duration?.unsafeUpdate(durationMillis / 1000, NO_TAGS)
+    }
   }
 
   readonly gauge = (gauge: GaugeName, value: number): void => {
-    this.#gauges?.[gauge].unsafeUpdate(value, NO_TAGS)
+    if (gauge === "state") this.#state?.unsafeUpdate(value, NO_TAGS)
+    else this.#gauges?.[gauge].unsafeUpdate(value, NO_TAGS)
   }
 }
 

@@ -121,51 +121,50 @@ const check = (kind: Kind, options: AnyOptions): void => {
 }
 
 /**
- * Merges code and Config options per name and validates them all. A bad value from Config
- * fails with a ConfigError naming its key; a bad value from code is a programmer error and dies.
+ * Merges code and Config options per name and validates them all. A bad value from Config gives
+ * a ConfigError naming its key; a bad value from code is a programmer error and is thrown.
  *
  * @internal
  */
 export const resolve = (
   options: Resilience.Resilience.Options,
   fromConfig: FromConfig
-): Effect.Effect<Resolved, ConfigError.ConfigError> =>
-  Effect.suspend(() => {
-    const defaults = {
-      circuitBreaker: { ...options.defaults?.circuitBreaker },
-      bulkhead: { ...BUILT_IN.bulkhead, ...options.defaults?.bulkhead },
-      rateLimiter: { ...BUILT_IN.rateLimiter, ...options.defaults?.rateLimiter },
-      retryBudget: { ...BUILT_IN.retryBudget, ...options.defaults?.retryBudget }
-    } as Record<Kind, AnyOptions>
-    const resolved: Resolved = {
-      defaults,
-      options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
-    }
-    for (const kind of KINDS) {
-      const instances = (options.instances?.[kind] ?? {}) as Record<string, AnyOptions>
-      const names = new Map<string, string>()
-      for (const name of Object.keys(instances)) names.set(normalizeName(name), name)
-      for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
-      for (const [normalized, name] of names) {
-        const code = { ...defaults[kind], ...instances[name], name }
-        const entries = fromConfig[kind].get(normalized)
-        try {
-          const merged = merge(kind, code, flat(entries))
-          check(kind, merged)
-          resolved.options[kind].set(normalized, merged)
-        } catch (error) {
-          if (!(error instanceof ResilienceConfigError) || entries === undefined) throw error
-          const entry = Array.from(entries.values()).find((e) =>
-            e.spec.option === error.option || e.spec.option.startsWith(`${error.option}.`)
-          ) ?? Array.from(entries.values())[0]
-          return Effect.fail(ConfigError.InvalidData([entry.key], `${error.message}`))
-        }
+): Resolved | ConfigError.ConfigError => {
+  const defaults = {
+    circuitBreaker: { ...options.defaults?.circuitBreaker },
+    bulkhead: { ...BUILT_IN.bulkhead, ...options.defaults?.bulkhead },
+    rateLimiter: { ...BUILT_IN.rateLimiter, ...options.defaults?.rateLimiter },
+    retryBudget: { ...BUILT_IN.retryBudget, ...options.defaults?.retryBudget }
+  } as Record<Kind, AnyOptions>
+  const resolved: Resolved = {
+    defaults,
+    options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+  }
+  for (const kind of KINDS) {
+    // the defaults themselves must be valid for names first seen at run time
+    check(kind, { ...defaults[kind], name: `${kind}-defaults` })
+    const instances = (options.instances?.[kind] ?? {}) as Record<string, AnyOptions>
+    const names = new Map<string, string>()
+    for (const name of Object.keys(instances)) names.set(normalizeName(name), name)
+    for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
+    for (const [normalized, name] of names) {
+      const code = { ...defaults[kind], ...instances[name], name }
+      const entries = fromConfig[kind].get(normalized)
+      try {
+        const merged = merge(kind, code, flat(entries))
+        check(kind, merged)
+        resolved.options[kind].set(normalized, merged)
+      } catch (error) {
+        if (!(error instanceof ResilienceConfigError) || entries === undefined) throw error
+        const entry = Array.from(entries.values()).find((e) =>
+          e.spec.option === error.option || e.spec.option.startsWith(`${error.option}.`)
+        ) ?? Array.from(entries.values())[0]
+        return ConfigError.InvalidData([entry.key], error.message)
       }
-      // the defaults themselves must be valid for names first seen at run time
-      check(kind, { ...defaults[kind], name: `${kind}-defaults` })
     }
-    return Effect.succeed(resolved)
-  })
+  }
+  return resolved
+}
 
 /** @internal */
 export interface RegistryOptions {
@@ -273,14 +272,24 @@ const makeRegistry = (
     return [registry, observer] as const
   })
 
+const EMPTY_CONFIG: FromConfig = {
+  circuitBreaker: new Map(),
+  bulkhead: new Map(),
+  rateLimiter: new Map(),
+  retryBudget: new Map()
+}
+
 const build = (
   options: Resilience.Resilience.Options | undefined,
   fromConfig: Effect.Effect<FromConfig, ConfigError.ConfigError>
 ): Layer.Layer<Resilience.Resilience, ConfigError.ConfigError> => {
   const { options: validated, settings } = validateOptions(options)
+  // options from code are validated now, when the layer is made: they throw like any constructor
+  resolve(validated, EMPTY_CONFIG)
   return Layer.scopedContext(
     Effect.gen(function*() {
-      const resolved = yield* resolve(validated, yield* fromConfig)
+      const resolved = resolve(validated, yield* fromConfig)
+      if (ConfigError.isConfigError(resolved)) return yield* Effect.fail(resolved)
       const [registry, observer] = yield* makeRegistry(settings, resolved)
       // the observer rides along in the context, so policies made anywhere below report to it
       return Context.make(ResilienceTag, registry).pipe(Context.add(ObserverTag, observer)) as Context.Context<
@@ -288,13 +297,6 @@ const build = (
       >
     })
   )
-}
-
-const EMPTY_CONFIG: FromConfig = {
-  circuitBreaker: new Map(),
-  bulkhead: new Map(),
-  rateLimiter: new Map(),
-  retryBudget: new Map()
 }
 
 /** @internal */

@@ -1,7 +1,8 @@
 /**
  * Options per instance name from Effect `Config`: keys `RESILIENCE_<KIND>_<NAME>_<OPTION>`, the
  * name upper-cased with every non-alphanumeric character turned into `_`. Every such key the
- * ConfigProvider holds is read (and an unknown option is an error) when the layer is built.
+ * ConfigProvider holds for a known kind is read (and an unknown option is an error) when the
+ * layer is built; other `RESILIENCE_*` keys are left alone.
  */
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -111,7 +112,7 @@ const parse = (key: string, spec: OptionSpec, raw: string): Effect.Effect<number
     case "integer":
     case "number": {
       const value = Number(text)
-      return text === "" || Number.isNaN(value)
+      return !/^[-+]?\d+(\.\d+)?$/.test(text)
         ? Effect.fail(ConfigError.InvalidData([key], `Expected a number, but received ${JSON.stringify(raw)}`))
         : Effect.succeed(value)
     }
@@ -129,16 +130,8 @@ export const read: Effect.Effect<FromConfig, ConfigError.ConfigError> = Effect.c
     }
     for (const key of yield* resilienceKeys(provider)) {
       const kind = (Object.keys(KIND_KEYS) as Array<Kind>).find((k) => key.startsWith(`${PREFIX}_${KIND_KEYS[k]}_`))
-      if (kind === undefined) {
-        return yield* Effect.fail(
-          ConfigError.InvalidData(
-            [key],
-            `Unknown resilience policy kind: expected RESILIENCE_<${
-              Object.values(KIND_KEYS).join("|")
-            }>_<NAME>_<OPTION>`
-          )
-        )
-      }
+      // RESILIENCE_<something else>: not ours (an application's own setting)
+      if (kind === undefined) continue
       const rest = key.slice(`${PREFIX}_${KIND_KEYS[kind]}_`.length)
       const suffix = Object.keys(SPECS[kind]).sort((a, b) => b.length - a.length).find((s) =>
         rest.endsWith(`_${s}`) && rest.length > s.length + 1
@@ -151,7 +144,7 @@ export const read: Effect.Effect<FromConfig, ConfigError.ConfigError> = Effect.c
           )
         )
       }
-      const name = rest.slice(0, rest.length - suffix.length - 1)
+      const name = normalizeName(rest.slice(0, rest.length - suffix.length - 1))
       const spec = SPECS[kind][suffix]
       const raw = yield* provider.load(Config.string(key))
       const value = yield* parse(key, spec, raw)

@@ -8,7 +8,6 @@ import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
 import { isPermanentRejection } from "./errors.js"
-import * as names from "./names.js"
 import { type Instrument, timed, withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
@@ -22,7 +21,8 @@ export interface Config<E, R> {
 
 const notPermanent = (error: unknown): boolean => !isPermanentRejection(error)
 
-const isBudget = (u: unknown): u is RetryBudget.RetryBudget =>
+/** @internal */
+export const isBudget = (u: unknown): u is RetryBudget.RetryBudget =>
   typeof u === "object" && u !== null && "tryWithdraw" in u && "deposit" in u && Effect.isEffect(u.tryWithdraw)
 
 /** @internal */
@@ -37,7 +37,7 @@ export const validateOptions = <E, R>(options: {
   const shouldRetry = validate.optionalFunc<(error: E) => boolean>("while", o.while) ?? notPermanent
   if (o.budget !== undefined && !isBudget(o.budget)) validate.fail("budget", "must be a RetryBudget", o.budget)
   return {
-    name: validate.optionalName("name", o.name) ?? names.generate("retry"),
+    name: validate.optionalName("name", o.name) ?? "retry",
     schedule: options.schedule,
     shouldRetry,
     budget: options.budget

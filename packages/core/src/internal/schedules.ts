@@ -81,7 +81,8 @@ export const linear = (options: unknown): Schedule.Schedule<Duration.Duration, u
   const o = validate.object("options", options)
   const base = Duration.toMillis(validate.duration("base", o.base))
   const increment = o.increment === undefined ? base : Duration.toMillis(validate.duration("increment", o.increment))
-  const max = readMax(o, base) ?? Math.max(CEILING_MILLIS, base)
+  // without max, linear growth stays finite: no ceiling needed
+  const max = readMax(o, base) ?? Infinity
   const { jitter, maxRetries } = readCommon(o)
   return delays(undefined, maxRetries, (retry) =>
     Effect.map(

@@ -7,7 +7,6 @@ import * as FiberId from "effect/FiberId"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
-import * as names from "./names.js"
 import { timed, withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
@@ -27,7 +26,7 @@ export const validateOptions = (
   const raw = isObject ? (options as { readonly duration: unknown }).duration : options
   const duration = validate.duration("duration", raw, { allowZero: false, allowInfinite: true })
   const name = isObject ? validate.optionalName("name", (options as { readonly name?: unknown }).name) : undefined
-  return { duration, name, instrumentName: name ?? names.generate("timeout") }
+  return { duration, name, instrumentName: name ?? "timeout" }
 }
 
 /**

@@ -340,6 +340,8 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
   }
 }
 
+const STATE_GAUGE = { Closed: 0, Open: 1, HalfOpen: 2, Isolated: 3 } as const
+
 /** @internal */
 export const make = (
   options?: CircuitBreaker.CircuitBreaker.Options
@@ -356,6 +358,7 @@ export const make = (
     }
     return Effect.flatMap(config.store(storeConfig), (store) => {
       const breaker = new Breaker(name, store, config, instrument)
+      if (instrument.active) instrument.gauge?.("state", STATE_GAUGE[config.initialState?.state ?? "Closed"])
       const ready = Effect.zipRight(
         Effect.addFinalizer(() => breaker.close),
         Effect.succeed<CircuitBreaker.CircuitBreaker>(breaker)

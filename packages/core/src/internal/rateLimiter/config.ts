@@ -9,6 +9,8 @@ import * as memoryStore from "./memoryStore.js"
 /** @internal */
 export interface Config {
   readonly name: string
+  /** no name was given: each instance made from this config gets a generated one */
+  readonly unnamed: boolean
   readonly spec: RateLimiter.RateLimiterStore.Spec
   /** the most permits one request can get: `burst` for the token bucket, `limit` for windows */
   readonly capacity: number
@@ -63,13 +65,33 @@ export const validateOptions = (options: unknown): Config => {
   }
   const store = validateStore(o.store)
   const spec: RateLimiter.RateLimiterStore.Spec = {
-    name: name ?? names.generate("rate-limiter"),
+    name: name ?? "",
     algorithm,
     limit,
     intervalMillis: Duration.toMillis(interval),
     burst
   }
-  return { name: spec.name, spec, capacity: algorithms.capacity(spec), onExceeded, maxWait, store }
+  return {
+    name: spec.name,
+    unnamed: name === undefined,
+    spec,
+    capacity: algorithms.capacity(spec),
+    onExceeded,
+    maxWait,
+    store
+  }
+}
+
+/**
+ * The config of one instance: an unnamed one gets its generated name when it is made, not when
+ * its options were validated, so two instances made from one `make` effect have two names.
+ *
+ * @internal
+ */
+export const forInstance = <C extends Config>(config: C): C => {
+  if (!config.unnamed) return config
+  const name = names.generate("rate-limiter")
+  return { ...config, name, unnamed: false, spec: { ...config.spec, name } }
 }
 
 /** @internal */

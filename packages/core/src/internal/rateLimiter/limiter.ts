@@ -8,7 +8,7 @@ import type * as Scope from "effect/Scope"
 import type * as RateLimiter from "../../RateLimiter.js"
 import type { RateLimited } from "../errors.js"
 import { instrument } from "../observer.js"
-import { invalidPermits, validateOptions } from "./config.js"
+import { forInstance, invalidPermits, validateOptions } from "./config.js"
 import type { Config } from "./config.js"
 import * as decisions from "./decisions.js"
 import type { Engine } from "./decisions.js"
@@ -24,6 +24,9 @@ export const SINGLE_KEY = ""
 
 /** @internal */
 export const makeEngine = (config: Config): Effect.Effect<Engine, never, Scope.Scope> =>
+  Effect.suspend(() => makeNamedEngine(forInstance(config)))
+
+const makeNamedEngine = (config: Config): Effect.Effect<Engine, never, Scope.Scope> =>
   Effect.flatMap(
     instrument("RateLimiter", config.name),
     (instrument) =>
