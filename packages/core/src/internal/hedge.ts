@@ -4,7 +4,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Queue from "effect/Queue"
+import * as FiberId from "effect/FiberId"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
@@ -40,8 +40,9 @@ type Signal<A, E> =
   | { readonly _tag: "Tick"; readonly launched: number }
 
 /**
- * The coordinator runs in the caller's fiber: attempts and the hedge timer are child fibers
- * that report to one queue, so every decision (launch, win, give up) is taken in one place.
+ * The coordinator runs in the caller's fiber: attempts and the hedge timer are child fibers that
+ * report through observers to an inbox, and every decision (launch, win, give up) is taken in one
+ * place. No queue and no join: the caller sleeps on one callback between signals.
  */
 const coordinate = <A, E, R>(
   self: Effect.Effect<A, E, R>,
@@ -49,44 +50,52 @@ const coordinate = <A, E, R>(
   instrument: Instrument
 ): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const { budget, delay, maxHedges, name } = config
       const maxAttempts = 1 + maxHedges
-      const signals = yield* Queue.unbounded<Signal<A, E>>()
-      const attempts: Array<Fiber.RuntimeFiber<void>> = []
+      const attempts: Array<Fiber.RuntimeFiber<A, E>> = []
+      const inbox: Array<Signal<A, E>> = []
+      let wake: (() => void) | undefined
       let timer: Fiber.RuntimeFiber<void> | undefined
       let running = 0
       let primaryCause: Cause.Cause<E> | undefined
+      let start = 0
 
-      const launch = Effect.suspend(() => {
+      const signal = (message: Signal<A, E>): void => {
+        inbox.push(message)
+        if (wake !== undefined) {
+          const resume = wake
+          wake = undefined
+          resume()
+        }
+      }
+      const next: Effect.Effect<Signal<A, E>> = Effect.suspend(() =>
+        inbox.length > 0 ? Effect.succeed(inbox.shift()!) : Effect.async<Signal<A, E>>((resume) => {
+          wake = () => resume(Effect.sync(() => inbox.shift()!))
+          return Effect.sync(() => {
+            wake = undefined
+          })
+        })
+      )
+      const launch = Effect.map(Effect.fork(restore(self)), (fiber) => {
         const attempt = attempts.length
+        attempts.push(fiber)
         running++
-        return Effect.map(
-          Effect.fork(
-            Effect.flatMap(
-              Effect.exit(restore(self)),
-              (exit) => Queue.offer(signals, { _tag: "Done", attempt, exit }).pipe(Effect.asVoid)
-            )
-          ),
-          (fiber) => {
-            attempts.push(fiber)
-          }
-        )
+        fiber.addObserver((exit) => signal({ _tag: "Done", attempt, exit }))
       })
-      const stopTimer = Effect.suspend(() => {
-        const current = timer
+      // a stale timer is cancelled without waiting for it: it only ever posts a Tick
+      const stopTimer = (): void => {
+        timer?.unsafeInterruptAsFork(FiberId.none)
         timer = undefined
-        return current === undefined ? Effect.void : Fiber.interrupt(current)
-      })
+      }
       const armTimer = Effect.suspend(() => {
         if (attempts.length >= maxAttempts) return Effect.void
         const launched = attempts.length
         return Effect.map(
-          Effect.fork(
-            Effect.interruptible(
-              Effect.asVoid(Effect.zipRight(Effect.sleep(delay), Queue.offer(signals, { _tag: "Tick", launched })))
-            )
-          ),
+          Effect.fork(Effect.interruptible(Effect.zipRight(
+            Effect.sleep(delay),
+            Effect.sync(() => signal({ _tag: "Tick", launched }))
+          ))),
           (fiber) => {
             timer = fiber
           }
@@ -96,10 +105,11 @@ const coordinate = <A, E, R>(
       const tryHedge: Effect.Effect<boolean, never, R> = Effect.suspend(() => {
         if (attempts.length >= maxAttempts) return Effect.succeed(false)
         const allowed = budget === undefined ? Effect.succeed(true) : budget.tryWithdraw
-        return Effect.flatMap(allowed, (ok) =>
-          Effect.flatMap(Clock.currentTimeMillis, (at) => {
+        return Effect.flatMap(allowed, (ok) => {
+          if (!ok && !instrument.active) return Effect.succeed(false)
+          return Effect.flatMap(Clock.currentTimeMillis, (at) => {
             if (!ok) {
-              if (instrument.active && budget !== undefined) {
+              if (budget !== undefined) {
                 instrument.emit(ResilienceEvent.BudgetExhausted({ policyName: name, budgetName: budget.name, at }))
               }
               return Effect.succeed(false)
@@ -107,41 +117,59 @@ const coordinate = <A, E, R>(
             if (instrument.active) {
               instrument.emit(ResilienceEvent.HedgeLaunched({ policyName: name, attempt: attempts.length, at }))
             }
-            return Effect.as(Effect.zipRight(launch, Effect.zipRight(stopTimer, armTimer)), true)
-          }))
+            stopTimer()
+            return Effect.as(Effect.zipRight(launch, armTimer), true)
+          })
+        })
       })
-      const interruptAll = Effect.suspend(() => Effect.zipRight(stopTimer, Fiber.interruptAll(attempts)))
+      const record = (outcome: "success" | "hedged" | "failure"): Effect.Effect<void> =>
+        instrument.active
+          ? Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcome, end - start))
+          : Effect.void
+      const interruptAll = Effect.suspend(() => {
+        stopTimer()
+        return Fiber.interruptAll(attempts)
+      })
 
-      const start = instrument.active ? yield* Clock.currentTimeMillis : 0
-      const record = (outcome: "success" | "hedged" | "failure") =>
-        Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcome, end - start))
-      if (budget !== undefined) yield* budget.deposit
-      yield* launch
-      yield* armTimer
-      while (true) {
-        const signal = yield* Effect.onInterrupt(restore(Queue.take(signals)), () => interruptAll)
-        if (signal._tag === "Tick") {
-          if (signal.launched === attempts.length) {
-            timer = undefined
-            yield* tryHedge
-          }
-          continue
+      const handle = (message: Signal<A, E>): Effect.Effect<A, E, R> => {
+        if (message._tag === "Tick") {
+          if (message.launched !== attempts.length) return loop
+          timer = undefined
+          return Effect.zipRight(tryHedge, loop)
         }
         running--
-        const { attempt, exit } = signal
+        const { attempt, exit } = message
         if (Exit.isSuccess(exit)) {
           // every loser is interrupted, and has run its finalizers, before the winner returns
-          yield* interruptAll
-          if (instrument.active) yield* record(attempt === 0 ? "success" : "hedged")
-          return exit.value
+          stopTimer()
+          const losers = attempts.length === 1
+            ? Effect.void
+            : Fiber.interruptAll(attempts.filter((_, i) => i !== attempt))
+          return losers.pipe(
+            Effect.zipRight(attempts[attempt].inheritAll),
+            Effect.zipRight(record(attempt === 0 ? "success" : "hedged")),
+            Effect.as(exit.value)
+          )
         }
         if (attempt === 0) primaryCause = exit.cause
-        if (running === 0 && !(yield* tryHedge)) {
-          yield* stopTimer
-          if (instrument.active) yield* record("failure")
-          return yield* Effect.failCause(primaryCause!)
-        }
+        if (running > 0) return loop
+        return Effect.flatMap(tryHedge, (launched) => {
+          if (launched) return loop
+          stopTimer()
+          return Effect.zipRight(record("failure"), Effect.failCause(primaryCause!))
+        })
       }
+      const loop: Effect.Effect<A, E, R> = Effect.flatMap(restore(next), handle)
+
+      const begin = Effect.zipRight(launch, Effect.zipRight(armTimer, loop))
+      const started = instrument.active
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          start = now
+          return begin
+        })
+        : begin
+      const deposited = budget === undefined ? started : Effect.zipRight(budget.deposit, started)
+      return Effect.onInterrupt(deposited, () => interruptAll)
     })
   )
 
