@@ -16,7 +16,8 @@ import * as internal from "./internal/metrics.js"
 /**
  * Calls through a policy by outcome. Labels: `name`, `policy`
  * (`CircuitBreaker | Bulkhead | RateLimiter | Retry | Timeout | Hedge | Fallback`),
- * `outcome` (`success | failure | rejected | interrupted | ignored | fallback`).
+ * `outcome` (`success | failure | rejected | interrupted | ignored | fallback`; `interrupted` is
+ * counted where a policy already holds something across the call, e.g. a bulkhead permit).
  *
  * @since 0.1.0
  * @category metrics

@@ -153,14 +153,19 @@ class LiveInstrument implements Instrument {
 
 /** @internal */
 export const makeObserver = (options: LiveOptions): Observer => {
-  const instruments = new Map<string, Instrument>()
+  // by kind, then name: combinators look theirs up on every call, so no key is built
+  const instruments = new Map<PolicyKind, Map<string, Instrument>>()
   return {
     instrument: (kind, name) => {
-      const id = `${kind}\u0000${name}`
-      let instrument = instruments.get(id)
+      let byName = instruments.get(kind)
+      if (byName === undefined) {
+        byName = new Map()
+        instruments.set(kind, byName)
+      }
+      let instrument = byName.get(name)
       if (instrument === undefined) {
         instrument = new LiveInstrument(kind, name, options)
-        instruments.set(id, instrument)
+        byName.set(name, instrument)
       }
       return instrument
     }

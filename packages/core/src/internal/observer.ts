@@ -7,7 +7,6 @@
  * combinators resolve it per call from a cache the observer keeps by kind and name.
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -73,18 +72,28 @@ export const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): CallOutcome =>
 
 /**
  * Records the outcome and Clock duration of `effect` (only call it with an active instrument).
+ * No uninterruptible region, which would cost more than the recording: an interrupted call
+ * skips the handlers, so it is simply not counted (interruption is never a failure).
  *
  * @internal
  */
 export const timed = <A, E, R>(instrument: Instrument, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Clock.currentTimeMillis,
-    (start) =>
-      Effect.onExit(
-        effect,
-        (exit) => Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcomeOf(exit), end - start))
-      )
-  )
+  Effect.clockWith((clock) => {
+    const start = clock.unsafeCurrentTimeMillis()
+    return Effect.matchCauseEffect(effect, {
+      onFailure: (cause) => {
+        instrument.record(
+          Cause.isInterruptedOnly(cause) ? "interrupted" : "failure",
+          clock.unsafeCurrentTimeMillis() - start
+        )
+        return Effect.failCause(cause)
+      },
+      onSuccess: (value) => {
+        instrument.record("success", clock.unsafeCurrentTimeMillis() - start)
+        return Effect.succeed(value)
+      }
+    })
+  })
 
 /** @internal */
 export const withInstrument = <A, E, R>(

@@ -217,15 +217,7 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
       // neither a lease nor a transition can come of this admission
       const admission = store.unsafeAdmit(start)
       if (admission._tag === "Rejected") return this.reject(admission, start, undefined)
-      if (this.instrument.active) {
-        // uninterruptible only so that interruptions reach the metrics
-        return Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(
-            Effect.exit(restore(self)),
-            (exit) => this.settleInMemory(store, clock, admission, start, exit)
-          )
-        )
-      }
+      // an interrupted Closed call skips its handlers: it is neither recorded nor counted in metrics
       return matchCause(
         self,
         (cause) => this.settleInMemory(store, clock, admission, start, Exit.failCause(cause)),
