@@ -54,7 +54,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ["scripts/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "bench/*.mjs"],
     languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } }
   },
   {
