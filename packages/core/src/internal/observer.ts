@@ -7,6 +7,7 @@
  * combinators resolve it per call from a cache the observer keeps by kind and name.
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -71,33 +72,53 @@ export const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): CallOutcome =>
   Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
 
 /**
- * Records the outcome and Clock duration of `effect` (only call it with an active instrument).
- * No uninterruptible region, which would cost more than the recording: an interrupted call
- * skips the handlers, so it is simply not counted (interruption is never a failure).
+ * The handlers that record a call's outcome and Clock duration (only with an active
+ * instrument). They record synchronously and add no uninterruptible region, which would cost
+ * more than the recording: an interrupted call skips them, so it is simply not counted
+ * (interruption is never a failure).
  *
  * @internal
  */
-export const timed = <A, E, R>(instrument: Instrument, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.clockWith((clock) => {
-    const start = clock.unsafeCurrentTimeMillis()
-    return Effect.matchCauseEffect(effect, {
-      onFailure: (cause) => {
-        instrument.record(
-          Cause.isInterruptedOnly(cause) ? "interrupted" : "failure",
-          clock.unsafeCurrentTimeMillis() - start
-        )
-        return Effect.failCause(cause)
-      },
-      onSuccess: (value) => {
-        instrument.record("success", clock.unsafeCurrentTimeMillis() - start)
-        return Effect.succeed(value)
-      }
-    })
-  })
+export const recording = <A, E>(instrument: Instrument, clock: Clock.Clock, start: number) => ({
+  onFailure: (cause: Cause.Cause<E>): Effect.Effect<A, E> => {
+    instrument.record(
+      Cause.isInterruptedOnly(cause) ? "interrupted" : "failure",
+      clock.unsafeCurrentTimeMillis() - start
+    )
+    return Effect.failCause(cause)
+  },
+  onSuccess: (value: A): Effect.Effect<A, E> => {
+    instrument.record("success", clock.unsafeCurrentTimeMillis() - start)
+    return Effect.succeed(value)
+  }
+})
 
-/** @internal */
+/**
+ * Records the outcome and Clock duration of `effect` (only with an active instrument).
+ *
+ * @internal
+ */
+export const timed = <A, E, R>(
+  instrument: Instrument,
+  clock: Clock.Clock,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.matchCauseEffect(effect, recording<A, E>(instrument, clock, clock.unsafeCurrentTimeMillis()))
+
+/**
+ * Runs `f` with the instrument for this kind and name and the fiber's Clock, in one step: the
+ * combinators call it on every call.
+ *
+ * @internal
+ */
 export const withInstrument = <A, E, R>(
   kind: PolicyKind,
   name: string,
-  f: (instrument: Instrument) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> => Effect.contextWithEffect((context) => f(instrumentFrom(context, kind, name)))
+  f: (instrument: Instrument, clock: Clock.Clock) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) =>
+    f(
+      instrumentFrom(fiber.currentContext, kind, name),
+      Context.get(fiber.currentDefaultServices, Clock.Clock)
+    )
+  )

@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -8,7 +9,7 @@ import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
 import { isPermanentRejection } from "./errors.js"
-import { type Instrument, timed, withInstrument } from "./observer.js"
+import { type Instrument, recording, withInstrument } from "./observer.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -105,13 +106,24 @@ export const run = <A, E, R, R2>(
   self: Effect.Effect<A, E, R>,
   config: Config<E, R2>
 ): Effect.Effect<A, E, R | R2> =>
-  withInstrument("Retry", config.name, (instrument) => {
-    let program: Effect.Effect<A, E, R | R2> = Effect.catchAll(
-      self,
-      (error) => retryLoop(self, config, instrument, error)
-    )
-    if (config.budget !== undefined) program = Effect.zipRight(config.budget.deposit, program)
-    return instrument.active ? timed(instrument, program) : program
+  withInstrument("Retry", config.name, (instrument, clock) => {
+    let program: Effect.Effect<A, E, R | R2>
+    if (!instrument.active) {
+      program = Effect.catchAll(self, (error) => retryLoop(self, config, instrument, error))
+    } else {
+      // one matchCause both catches the first failure and records a first-attempt outcome
+      const start = clock.unsafeCurrentTimeMillis()
+      const handlers = recording<A, E>(instrument, clock, start)
+      program = Effect.matchCauseEffect(self, {
+        onFailure: (cause) => {
+          const failure = Cause.failureOrCause(cause)
+          if (failure._tag === "Right") return handlers.onFailure(cause)
+          return Effect.matchCauseEffect(retryLoop(self, config, instrument, failure.left), handlers)
+        },
+        onSuccess: handlers.onSuccess
+      })
+    }
+    return config.budget === undefined ? program : Effect.zipRight(config.budget.deposit, program)
   })
 
 /** @internal */

@@ -42,7 +42,7 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   const { duration, instrumentName, name } = config
   if (!Duration.isFinite(duration)) return self
   const error = name === undefined ? new TimeoutError({ duration }) : new TimeoutError({ policyName: name, duration })
-  return withInstrument("Timeout", instrumentName, (instrument) => {
+  return withInstrument("Timeout", instrumentName, (instrument, clock) => {
     const onTimeout: Effect.Effect<never, TimeoutError> = instrument.active
       ? Effect.zipRight(
         Effect.map(Clock.currentTimeMillis, (at) => {
@@ -81,7 +81,7 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
           ))
       })
     )
-    return instrument.active ? timed(instrument, guarded) : guarded
+    return instrument.active ? timed(instrument, clock, guarded) : guarded
   })
 }
 
