@@ -10,7 +10,6 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type { ResilienceEvent } from "../ResilienceEvent.js"
 
 /** @internal */
@@ -66,10 +65,6 @@ export const instrumentFrom = (context: Context.Context<never>, kind: PolicyKind
 /** @internal */
 export const instrument = (kind: PolicyKind, name: string): Effect.Effect<Instrument> =>
   Effect.contextWith((context) => instrumentFrom(context, kind, name))
-
-/** @internal */
-export const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): CallOutcome =>
-  Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
 
 /**
  * The handlers that record a call's outcome and Clock duration (only with an active
