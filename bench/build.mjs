@@ -12,7 +12,8 @@ const external = Object.keys(pkg.dependencies)
 
 await esbuild.build({
   entryPoints: [new URL("./src/main.ts", import.meta.url).pathname],
-  outfile: new URL("./build/bench.mjs", import.meta.url).pathname,
+  // BENCH_OUTFILE: another bundle path, so two builds (e.g. two checkouts' experiments) do not collide
+  outfile: process.env.BENCH_OUTFILE ?? new URL("./build/bench.mjs", import.meta.url).pathname,
   bundle: true,
   platform: "node",
   format: "esm",
