@@ -1,15 +1,16 @@
 import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
+import type * as Scheduler from "effect/Scheduler"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
 import { type Instrument, withInstrument } from "./observer.js"
 import { isBudget } from "./retry.js"
+import * as timers from "./timers.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -40,23 +41,26 @@ type Signal<A, E> =
   | { readonly _tag: "Tick"; readonly launched: number }
 
 /**
- * The coordinator runs in the caller's fiber: attempts and the hedge timer are child fibers that
- * report through observers to an inbox, and every decision (launch, win, give up) is taken in one
+ * The coordinator runs in the caller's fiber: attempts are child fibers and the hedge delay a
+ * deadline on the Clock's shared timer, which report through observers and callbacks to an inbox, and every decision (launch, win, give up) is taken in one
  * place. No queue and no join: the caller sleeps on one callback between signals.
  */
 const coordinate = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   config: Config,
-  instrument: Instrument
+  delayTimer: timers.Timer,
+  instrument: Instrument,
+  clock: Clock.Clock,
+  scheduler: Scheduler.Scheduler
 ): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.suspend(() => {
-      const { budget, delay, maxHedges, name } = config
+      const { budget, maxHedges, name } = config
       const maxAttempts = 1 + maxHedges
       const attempts: Array<Fiber.RuntimeFiber<A, E>> = []
       const inbox: Array<Signal<A, E>> = []
       let wake: (() => void) | undefined
-      let timer: Fiber.RuntimeFiber<void> | undefined
+      let timer: timers.Entry | undefined
       let running = 0
       let primaryCause: Cause.Cause<E> | undefined
       let start = 0
@@ -83,23 +87,18 @@ const coordinate = <A, E, R>(
         running++
         fiber.addObserver((exit) => signal({ _tag: "Done", attempt, exit }))
       })
-      // a stale timer is cancelled without waiting for it: it only ever posts a Tick
+      // the hedge delay is a deadline on the Clock's shared timer (no fiber of its own)
       const stopTimer = (): void => {
-        timer?.unsafeInterruptAsFork(FiberId.none)
+        timer?.cancel(scheduler)
         timer = undefined
       }
       const armTimer = Effect.suspend(() => {
         if (attempts.length >= maxAttempts) return Effect.void
         const launched = attempts.length
-        return Effect.map(
-          Effect.fork(Effect.interruptible(Effect.zipRight(
-            Effect.sleep(delay),
-            Effect.sync(() => signal({ _tag: "Tick", launched }))
-          ))),
-          (fiber) => {
-            timer = fiber
-          }
-        )
+        return timers.armed(delayTimer, clock, () => signal({ _tag: "Tick", launched }), (entry) => {
+          timer = entry
+          return Effect.void
+        })
       })
       // A hedge needs a withdrawal from the budget, when one is given.
       const tryHedge: Effect.Effect<boolean, never, R> = Effect.suspend(() => {
@@ -174,8 +173,14 @@ const coordinate = <A, E, R>(
   )
 
 /** @internal */
-export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effect.Effect<A, E, R> =>
-  withInstrument("Hedge", config.name, (instrument) => coordinate(self, config, instrument))
+export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effect.Effect<A, E, R> => {
+  const delayTimer = new timers.Timer(Duration.toMillis(config.delay))
+  return withInstrument(
+    "Hedge",
+    config.name,
+    (instrument, clock, caller) => coordinate(self, config, delayTimer, instrument, clock, caller.currentScheduler)
+  )
+}
 
 /** @internal */
 export const hedge = dualValidated(validateOptions, run) as never

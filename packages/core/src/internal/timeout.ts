@@ -1,4 +1,3 @@
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -8,6 +7,7 @@ import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
 import { timed, withInstrument } from "./observer.js"
+import * as timers from "./timers.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -30,11 +30,12 @@ export const validateOptions = (
 }
 
 /**
- * `self` runs in a child fiber and a second child sleeps on the Clock. The caller waits for the
- * child's exit through an observer (no join, no race machinery); when the sleep ends first, it
- * interrupts the child, and the caller fails with `TimeoutError` once the child has exited, that
- * is after its finalizers have run. A finished call cancels the sleep without waiting for it.
- * Interrupting the caller interrupts both children.
+ * `self` runs in a child fiber (the only fiber per call) and a deadline is armed on the Clock's
+ * shared timer for the duration (`timers.ts`: no fiber and no Clock timer per call). The caller
+ * waits for the child's exit through an observer (no join, no race machinery); when the deadline
+ * fires first, it interrupts the child, and the caller fails with `TimeoutError` once the child
+ * has exited, that is after its finalizers have run. A finished call cancels its deadline.
+ * Interrupting the caller cancels the deadline and interrupts the child, waiting for it.
  *
  * @internal
  */
@@ -42,39 +43,34 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   const { duration, instrumentName, name } = config
   if (!Duration.isFinite(duration)) return self
   const error = name === undefined ? new TimeoutError({ duration }) : new TimeoutError({ policyName: name, duration })
-  return withInstrument("Timeout", instrumentName, (instrument, clock) => {
+  const timer = new timers.Timer(Duration.toMillis(duration))
+  return withInstrument("Timeout", instrumentName, (instrument, clock, caller) => {
     const onTimeout: Effect.Effect<never, TimeoutError> = instrument.active
-      ? Effect.zipRight(
-        Effect.map(Clock.currentTimeMillis, (at) => {
-          instrument.emit(ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at }))
-        }),
-        Effect.fail(error)
-      )
+      ? Effect.suspend(() => {
+        instrument.emit(
+          ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at: clock.unsafeCurrentTimeMillis() })
+        )
+        return Effect.fail(error)
+      })
       : Effect.fail(error)
     const guarded = Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(Effect.fork(restore(self)), (fiber) => {
-        let completed = false
         let timedOut = false
-        const timer = Effect.interruptible(Effect.zipRight(
-          Effect.sleep(duration),
-          Effect.sync(() => {
-            if (completed) return
-            timedOut = true
-            fiber.unsafeInterruptAsFork(FiberId.none)
-          })
-        ))
-        return Effect.flatMap(Effect.fork(timer), (sleeper) =>
+        return timers.armed(timer, clock, () => {
+          timedOut = true
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        }, (deadline) =>
           Effect.flatMap(
             Effect.async<Exit.Exit<A, E>>((resume) => {
-              fiber.addObserver((exit) => {
-                completed = true
-                resume(Effect.succeed(exit))
+              fiber.addObserver((exit) => resume(Effect.succeed(exit)))
+              // the caller was interrupted: interrupt `self`, waiting for its finalizers
+              return Effect.suspend(() => {
+                deadline.cancel(caller.currentScheduler)
+                return Fiber.interrupt(fiber)
               })
-              // the caller was interrupted: interrupt both, waiting for `self`'s finalizers
-              return Effect.zipRight(Fiber.interrupt(sleeper), Fiber.interrupt(fiber))
             }),
             (exit): Effect.Effect<A, E | TimeoutError> => {
-              sleeper.unsafeInterruptAsFork(FiberId.none)
+              deadline.cancel(caller.currentScheduler)
               if (timedOut) return onTimeout
               return Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit
             }

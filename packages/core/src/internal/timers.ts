@@ -1,0 +1,222 @@
+/**
+ * Deadlines on a Clock without a fiber per deadline, for Timeout and Hedge.
+ *
+ * A deadline is an entry in a list shared by every deadline of the same duration on the same
+ * Clock. Entries of one duration expire in the order they were armed, so a list is kept in
+ * arrival order (a doubly linked list: cancelling is O(1) and leaves nothing behind), and one
+ * daemon fiber per list sleeps on the Clock until its head expires, fires every expired entry and
+ * sleeps again. This is how Node keeps its own timers, one list per duration.
+ *
+ * Arming a deadline therefore allocates one entry and, while the list's fiber runs, no fiber and
+ * no Clock timer. The fiber stops when the list is empty: at once if the last entry fired, and
+ * after a few scheduler turns without a new entry if the last one was cancelled, so back-to-back
+ * calls reuse it while an idle program is left with no pending Clock timer (a timer would keep
+ * a Node process alive for up to the whole duration after the last call).
+ *
+ * Deadlines are absolute Clock times taken when armed, so a list's fiber that starts late (or a
+ * TestClock moved before it ran) still fires every entry that is due.
+ */
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import type * as Scheduler from "effect/Scheduler"
+
+/**
+ * Scheduler turns an emptied list waits, without a new entry, before its fiber stops. Back-to-back
+ * calls (a loop of `Effect.runPromise`) arm the next entry within two or three turns.
+ */
+const IDLE_TURNS = 8
+
+/** @internal */
+export class Entry {
+  prev: Entry | undefined = undefined
+  next: Entry | undefined = undefined
+  /** false once fired or cancelled */
+  armed = true
+  constructor(readonly list: TimerList, readonly at: number, readonly fire: () => void) {}
+
+  /**
+   * Removes the entry if it has not fired. `scheduler` runs the idle check of a list this
+   * empties (the cancelling fiber's scheduler).
+   */
+  cancel(scheduler: Scheduler.Scheduler): void {
+    if (!this.armed) return
+    const list = this.list
+    list.unlink(this)
+    if (list.head === undefined) list.idle(scheduler)
+  }
+}
+
+/** @internal */
+export class TimerList {
+  head: Entry | undefined = undefined
+  tail: Entry | undefined = undefined
+  /** a fiber is started (or being started) for this list */
+  running = false
+  stopped = false
+  fiber: Fiber.RuntimeFiber<void> | undefined = undefined
+  /** entries armed so far: the idle check sees whether any came and went between two turns */
+  armedCount = 0
+  private checking = false
+  private seen = 0
+  private quietTurns = 0
+  private scheduler: Scheduler.Scheduler | undefined = undefined
+
+  constructor(
+    readonly clock: Clock.Clock,
+    readonly millis: number,
+    readonly lists: Map<number, TimerList>
+  ) {}
+
+  push(fire: () => void): Entry {
+    const entry = new Entry(this, this.clock.unsafeCurrentTimeMillis() + this.millis, fire)
+    const tail = this.tail
+    if (tail === undefined) {
+      this.head = entry
+    } else {
+      tail.next = entry
+      entry.prev = tail
+    }
+    this.tail = entry
+    this.armedCount++
+    return entry
+  }
+
+  unlink(entry: Entry): void {
+    entry.armed = false
+    const { next, prev } = entry
+    if (prev === undefined) this.head = next
+    else prev.next = next
+    if (next === undefined) this.tail = prev
+    else next.prev = prev
+    entry.prev = entry.next = undefined
+  }
+
+  /** the fiber's body: fire what is due, sleep until the next head expires */
+  readonly loop: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.stopped) return Effect.void
+    const now = this.clock.unsafeCurrentTimeMillis()
+    let entry = this.head
+    while (entry !== undefined && entry.at <= now) {
+      this.unlink(entry)
+      entry.fire()
+      entry = this.head
+    }
+    if (entry === undefined) {
+      this.stop(false)
+      return Effect.void
+    }
+    return Effect.zipRight(this.clock.sleep(Duration.millis(entry.at - now)), this.loop)
+  })
+
+  /** starts the list's fiber, unless it runs */
+  readonly start: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.fiber !== undefined || this.stopped) return Effect.void
+    return Effect.map(Effect.forkDaemon(Effect.interruptible(this.loop)), (fiber) => {
+      if (this.stopped) fiber.unsafeInterruptAsFork(FiberId.none)
+      else this.fiber = fiber
+    })
+  })
+
+  idle(scheduler: Scheduler.Scheduler): void {
+    if (this.checking || this.stopped) return
+    this.checking = true
+    this.seen = this.armedCount
+    this.quietTurns = 0
+    this.scheduler = scheduler
+    scheduler.scheduleTask(this.check, 0)
+  }
+
+  private readonly check = (): void => {
+    if (this.stopped || this.head !== undefined) {
+      this.checking = false
+      return
+    }
+    if (this.armedCount !== this.seen) {
+      this.seen = this.armedCount
+      this.quietTurns = 0
+    } else if (++this.quietTurns >= IDLE_TURNS) {
+      this.checking = false
+      this.stop(true)
+      return
+    }
+    this.scheduler!.scheduleTask(this.check, 0)
+  }
+
+  private stop(interrupt: boolean): void {
+    this.stopped = true
+    this.running = false
+    const fiber = this.fiber
+    this.fiber = undefined
+    if (interrupt && fiber !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
+    if (this.lists.get(this.millis) === this) this.lists.delete(this.millis)
+  }
+}
+
+const listsByClock = new WeakMap<Clock.Clock, Map<number, TimerList>>()
+
+/**
+ * The lists that have a fiber on `clock` (for tests: an idle program has none).
+ *
+ * @internal
+ */
+export const activeLists = (clock: Clock.Clock): ReadonlyArray<TimerList> => [
+  ...(listsByClock.get(clock)?.values() ?? [])
+]
+
+/**
+ * The deadlines of one duration, as a policy holds them: it remembers the list of the last Clock
+ * it armed on, so the hot path does not look the list up.
+ *
+ * @internal
+ */
+export class Timer {
+  private clock: Clock.Clock | undefined = undefined
+  private list: TimerList | undefined = undefined
+
+  constructor(readonly millis: number) {}
+
+  /**
+   * Arms `fire` for `millis` from now on `clock`. When the returned entry's list has no fiber
+   * yet, the caller must run `entry.list.start` (see `armed`).
+   */
+  arm(clock: Clock.Clock, fire: () => void): Entry {
+    let list = this.clock === clock ? this.list : undefined
+    if (list === undefined || list.stopped) {
+      let lists = listsByClock.get(clock)
+      if (lists === undefined) {
+        lists = new Map()
+        listsByClock.set(clock, lists)
+      }
+      list = lists.get(this.millis)
+      if (list === undefined) {
+        list = new TimerList(clock, this.millis, lists)
+        lists.set(this.millis, list)
+      }
+      this.clock = clock
+      this.list = list
+    }
+    return list.push(fire)
+  }
+}
+
+/**
+ * Arms `fire` and then runs `effect` with the entry, starting the list's fiber first when it is
+ * not running.
+ *
+ * @internal
+ */
+export const armed = <A, E, R>(
+  timer: Timer,
+  clock: Clock.Clock,
+  fire: () => void,
+  effect: (entry: Entry) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const entry = timer.arm(clock, fire)
+  const list = entry.list
+  if (list.running) return effect(entry)
+  list.running = true
+  return Effect.zipRight(list.start, effect(entry))
+}

@@ -1,0 +1,236 @@
+/**
+ * The shared deadline lists behind Timeout and Hedge: one fiber per (Clock, duration), however
+ * many calls are waiting; every deadline fires at its own time; nothing is left behind.
+ */
+import * as Hedge from "@effect-resilience/core/Hedge"
+import * as Timeout from "@effect-resilience/core/Timeout"
+import { describe, expect, it } from "@effect/vitest"
+import * as Array from "effect/Array"
+import * as Chunk from "effect/Chunk"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
+import * as Fiber from "effect/Fiber"
+import type * as Scheduler from "effect/Scheduler"
+import * as TestClock from "effect/TestClock"
+import * as timers from "../src/internal/timers.js"
+
+/** the fiber's Clock, as policies read it */
+const clock = Effect.clockWith(Effect.succeed)
+
+/** lists with a fiber on this fiber's Clock */
+const activeLists = Effect.map(clock, (c) => timers.activeLists(c).length)
+
+/** Scheduler turns until `done` holds (at most 200) */
+const until = (done: Effect.Effect<boolean>) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 200 && !(yield* done); i++) yield* Effect.yieldNow()
+  })
+
+/** Scheduler turns until `expected` lists have a fiber (an emptied list stops after several). */
+const settle = (expected: number) => until(Effect.map(activeLists, (n) => n === expected))
+
+const pendingSleeps = Effect.map(TestClock.sleeps(), Chunk.size)
+
+describe("shared deadline lists", () => {
+  it.effect("1,000 concurrent timeouts wait on one Clock sleep, and each fires at its own deadline", () =>
+    Effect.gen(function*() {
+      // armed 10 ms apart: at 0, 10, 20, ... 9,990 ms, each with 1 s
+      const fibers = yield* Effect.forEach(Array.range(0, 999), (i) =>
+        Effect.gen(function*() {
+          if (i > 0 && i % 100 === 0) yield* TestClock.adjust("1 second")
+          return yield* Effect.fork(Effect.never.pipe(Timeout.timeout("1 second")))
+        }))
+      expect(fibers.length).toBe(1000)
+      // 10 batches of 100 calls armed 1 s apart: batch k fires at (k + 1) s
+      yield* settle(1)
+      expect(yield* activeLists).toBe(1)
+      // one TestClock sleep, however many calls wait
+      yield* until(Effect.map(pendingSleeps, (n) => n > 0))
+      yield* Effect.repeatN(Effect.yieldNow(), 10)
+      expect(yield* pendingSleeps).toBe(1)
+      for (const fiber of fibers.slice(900)) expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("999 millis")
+      for (const fiber of fibers.slice(900)) expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      for (const fiber of fibers) {
+        const exit = yield* Fiber.await(fiber)
+        expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("TimeoutError")
+      }
+      // nothing pending: the list's fiber stopped when its last deadline fired
+      yield* settle(0)
+      expect(yield* activeLists).toBe(0)
+    }))
+
+  it.effect("deadlines of different durations keep their own order", () =>
+    Effect.gen(function*() {
+      const order: Array<string> = []
+      const wait = (label: string, duration: Duration.DurationInput) =>
+        Effect.fork(Effect.never.pipe(
+          Timeout.timeout(duration),
+          Effect.catchAll(() => Effect.sync(() => order.push(label)))
+        ))
+      const fibers = [
+        yield* wait("3 s", "3 seconds"),
+        yield* wait("1 s", "1 second"),
+        yield* wait("2 s", "2 seconds"),
+        yield* wait("1 s again", "1 second")
+      ]
+      for (let i = 0; i < 3; i++) {
+        yield* TestClock.adjust("1 second")
+        yield* Effect.yieldNow()
+      }
+      yield* Fiber.joinAll(fibers)
+      expect(order).toEqual(["1 s", "1 s again", "2 s", "3 s"])
+    }))
+
+  it.effect("a finished call cancels its deadline; the list's fiber stops once nothing is armed", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 100; i++) expect(yield* Effect.succeed(i).pipe(Timeout.timeout("1 minute"))).toBe(i)
+      yield* settle(0)
+      expect(yield* activeLists).toBe(0)
+      // and a hedge that did not need its delay leaves nothing either
+      expect(yield* Effect.succeed("primary").pipe(Hedge.hedge({ delay: "1 second" }))).toBe("primary")
+      yield* settle(0)
+      expect(yield* activeLists).toBe(0)
+    }))
+
+  it.effect("an interrupted caller cancels its deadline: the deadline never fires", () =>
+    Effect.gen(function*() {
+      let fired = 0
+      const timer = new timers.Timer(1000)
+      const c = yield* clock
+      const caller = yield* Effect.fork(
+        Effect.suspend(() =>
+          timers.armed(timer, c, () =>
+            fired++, (entry) =>
+            Effect.onInterrupt(Effect.never, () =>
+              Effect.withFiberRuntime((fiber) => {
+                entry.cancel(fiber.currentScheduler)
+                return Effect.void
+              })))
+        )
+      )
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.interrupt(caller)
+      yield* TestClock.adjust("1 second")
+      expect(fired).toBe(0)
+      yield* settle(0)
+      expect(yield* activeLists).toBe(0)
+    }))
+
+  it.effect("a deadline armed before the Clock moves fires even if its list's fiber starts late", () =>
+    Effect.gen(function*() {
+      let fired = 0
+      const timer = new timers.Timer(100)
+      const c = yield* clock
+      // arm, then move the clock past the deadline before the list's fiber has run at all
+      const entry = timer.arm(c, () => fired++)
+      yield* TestClock.setTime(1000)
+      entry.list.running = true
+      yield* entry.list.start
+      yield* Fiber.await(entry.list.fiber!)
+      expect(fired).toBe(1)
+      expect(entry.armed).toBe(false)
+    }))
+
+  it.effect.prop(
+    "model: every armed deadline fires exactly once, at the first Clock step at or after it, unless cancelled",
+    {
+      steps: FastCheck.array(
+        FastCheck.oneof(
+          FastCheck.record({
+            _tag: FastCheck.constant("arm" as const),
+            millis: FastCheck.constantFrom(10, 25, 100)
+          }),
+          FastCheck.record({ _tag: FastCheck.constant("cancel" as const), index: FastCheck.nat(40) }),
+          FastCheck.record({
+            _tag: FastCheck.constant("advance" as const),
+            millis: FastCheck.integer({ min: 1, max: 60 })
+          })
+        ),
+        { maxLength: 40 }
+      )
+    },
+    ({ steps }) =>
+      Effect.gen(function*() {
+        const c = yield* clock
+        const scheduler = yield* Effect.withFiberRuntime<Scheduler.Scheduler>((fiber) =>
+          Effect.succeed(fiber.currentScheduler)
+        )
+        const timerOf = new Map<number, timers.Timer>()
+        const armed: Array<{ entry: timers.Entry; at: number; firedAt: number | undefined; cancelled: boolean }> = []
+        for (const step of steps) {
+          const now = c.unsafeCurrentTimeMillis()
+          if (step._tag === "arm") {
+            let timer = timerOf.get(step.millis)
+            if (timer === undefined) timerOf.set(step.millis, timer = new timers.Timer(step.millis))
+            const record = {
+              entry: undefined as unknown as timers.Entry,
+              at: now + step.millis,
+              firedAt: undefined as number | undefined,
+              cancelled: false
+            }
+            yield* timers.armed(timer, c, () => {
+              record.firedAt = c.unsafeCurrentTimeMillis()
+            }, (entry) =>
+              Effect.sync(() => {
+                record.entry = entry
+              }))
+            armed.push(record)
+          } else if (step._tag === "cancel") {
+            const record = armed[step.index]
+            if (record !== undefined && record.firedAt === undefined) {
+              record.entry.cancel(scheduler)
+              record.cancelled = true
+            }
+          } else {
+            yield* TestClock.adjust(step.millis)
+          }
+          // the model: whatever is due by now has fired, at the step that reached its deadline
+          const time = c.unsafeCurrentTimeMillis()
+          for (const record of armed) {
+            if (record.cancelled) continue
+            if (record.at <= time) {
+              expect(record.firedAt).toBeDefined()
+            } else {
+              expect(record.firedAt).toBeUndefined()
+            }
+          }
+          for (const record of armed) {
+            if (record.firedAt !== undefined) {
+              expect(record.cancelled).toBe(false)
+              expect(record.firedAt).toBeGreaterThanOrEqual(record.at)
+            }
+          }
+        }
+        // cancel what is left: nothing stays behind
+        for (const record of armed) if (record.firedAt === undefined) record.entry.cancel(scheduler)
+        yield* settle(0)
+        expect(yield* activeLists).toBe(0)
+      }),
+    { fastCheck: { numRuns: 100 } }
+  )
+})
+
+describe("shared deadline lists on the live Clock", () => {
+  const timeoutsPending = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length
+
+  it.live("leave no pending Node timer once the calls are done, so a process can exit", () =>
+    Effect.gen(function*() {
+      const before = timeoutsPending()
+      for (let i = 0; i < 100; i++) {
+        expect(yield* Effect.promise(() => Promise.resolve(i)).pipe(Timeout.timeout("1 minute"))).toBe(i)
+      }
+      expect(yield* Effect.promise(() => Promise.resolve("primary")).pipe(Hedge.hedge({ delay: "1 minute" }))).toBe(
+        "primary"
+      )
+      let after = timeoutsPending()
+      for (let i = 0; i < 200 && after > before; i++) {
+        yield* Effect.yieldNow()
+        after = timeoutsPending()
+      }
+      expect(after).toBeLessThanOrEqual(before)
+    }))
+})
