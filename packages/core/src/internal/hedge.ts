@@ -1,5 +1,5 @@
 import type * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -36,150 +36,188 @@ export const validateOptions = (options: unknown): Config => {
   }
 }
 
-type Signal<A, E> =
-  | { readonly _tag: "Done"; readonly attempt: number; readonly exit: Exit.Exit<A, E> }
-  | { readonly _tag: "Tick"; readonly launched: number }
-
 /**
- * The coordinator runs in the caller's fiber: attempts are child fibers and the hedge delay a
- * deadline on the Clock's shared timer, which report through observers and callbacks to an inbox, and every decision (launch, win, give up) is taken in one
- * place. No queue and no join: the caller sleeps on one callback between signals.
+ * One hedged call. The coordinator runs in the caller's fiber: attempts are child fibers and the
+ * hedge delay a deadline on the Clock's shared timer, which report through observers and
+ * callbacks to an inbox, and every decision (launch, win, give up) is taken in one place. No
+ * queue and no join: the caller sleeps on one callback between signals, and the only point where
+ * it can be interrupted is that wait.
+ *
+ * The inbox holds numbers: `k ≥ 0` is "attempt k has exited" (its exit is in `exits[k]`), `-1 - n`
+ * is "the delay armed after n launches has passed" (stale once another attempt has started).
  */
-const coordinate = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  config: Config,
-  delayTimer: timers.Timer,
-  instrument: Instrument,
-  clock: Clock.Clock,
-  scheduler: Scheduler.Scheduler
-): Effect.Effect<A, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.suspend(() => {
-      const { budget, maxHedges, name } = config
-      const maxAttempts = 1 + maxHedges
-      const attempts: Array<Fiber.RuntimeFiber<A, E>> = []
-      const inbox: Array<Signal<A, E>> = []
-      let wake: (() => void) | undefined
-      let timer: timers.Entry | undefined
-      let running = 0
-      let primaryCause: Cause.Cause<E> | undefined
-      let start = 0
+class Coordinator<A, E, R> {
+  readonly attempts: Array<Fiber.RuntimeFiber<A, E>> = []
+  readonly exits: Array<Exit.Exit<A, E> | undefined> = []
+  readonly inbox: Array<number> = []
+  resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  timer: timers.Entry | undefined = undefined
+  running = 0
+  primaryCause: Cause.Cause<E> | undefined = undefined
+  start = 0
+  readonly attempt: Effect.Effect<A, E, R>
+  readonly wait: Effect.Effect<A, E, R>
+  readonly maxAttempts: number
 
-      const signal = (message: Signal<A, E>): void => {
-        inbox.push(message)
-        if (wake !== undefined) {
-          const resume = wake
-          wake = undefined
-          resume()
-        }
-      }
-      const next: Effect.Effect<Signal<A, E>> = Effect.suspend(() =>
-        inbox.length > 0 ? Effect.succeed(inbox.shift()!) : Effect.async<Signal<A, E>>((resume) => {
-          wake = () => resume(Effect.sync(() => inbox.shift()!))
-          return Effect.sync(() => {
-            wake = undefined
-          })
-        })
-      )
-      const launch = Effect.map(Effect.fork(restore(self)), (fiber) => {
-        const attempt = attempts.length
-        attempts.push(fiber)
-        running++
-        fiber.addObserver((exit) => signal({ _tag: "Done", attempt, exit }))
-      })
-      // the hedge delay is a deadline on the Clock's shared timer (no fiber of its own)
-      const stopTimer = (): void => {
-        timer?.cancel(scheduler)
-        timer = undefined
-      }
-      const armTimer = Effect.suspend(() => {
-        if (attempts.length >= maxAttempts) return Effect.void
-        const launched = attempts.length
-        return timers.armed(delayTimer, clock, () => signal({ _tag: "Tick", launched }), (entry) => {
-          timer = entry
-          return Effect.void
-        })
-      })
-      // A hedge needs a withdrawal from the budget, when one is given.
-      const tryHedge: Effect.Effect<boolean, never, R> = Effect.suspend(() => {
-        if (attempts.length >= maxAttempts) return Effect.succeed(false)
-        const allowed = budget === undefined ? Effect.succeed(true) : budget.tryWithdraw
-        return Effect.flatMap(allowed, (ok) => {
-          if (!ok && !instrument.active) return Effect.succeed(false)
-          return Effect.flatMap(Clock.currentTimeMillis, (at) => {
-            if (!ok) {
-              if (budget !== undefined) {
-                instrument.emit(ResilienceEvent.BudgetExhausted({ policyName: name, budgetName: budget.name, at }))
-              }
-              return Effect.succeed(false)
-            }
-            if (instrument.active) {
-              instrument.emit(ResilienceEvent.HedgeLaunched({ policyName: name, attempt: attempts.length, at }))
-            }
-            stopTimer()
-            return Effect.as(Effect.zipRight(launch, armTimer), true)
-          })
-        })
-      })
-      const record = (outcome: "success" | "hedged" | "failure"): Effect.Effect<void> =>
-        instrument.active
-          ? Effect.map(Clock.currentTimeMillis, (end) => instrument.record(outcome, end - start))
-          : Effect.void
-      const interruptAll = Effect.suspend(() => {
-        stopTimer()
-        return Fiber.interruptAll(attempts)
-      })
+  constructor(
+    self: Effect.Effect<A, E, R>,
+    readonly config: Config,
+    readonly delayTimer: timers.Timer,
+    readonly instrument: Instrument,
+    readonly clock: Clock.Clock,
+    readonly scheduler: Scheduler.Scheduler,
+    restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
+  ) {
+    this.attempt = restore(self)
+    this.wait = Effect.flatMap(restore(Effect.async<void>(this.register)), this.next)
+    this.maxAttempts = 1 + config.maxHedges
+  }
 
-      const handle = (message: Signal<A, E>): Effect.Effect<A, E, R> => {
-        if (message._tag === "Tick") {
-          if (message.launched !== attempts.length) return loop
-          timer = undefined
-          return Effect.zipRight(tryHedge, loop)
-        }
-        running--
-        const { attempt, exit } = message
-        if (Exit.isSuccess(exit)) {
-          // every loser is interrupted, and has run its finalizers, before the winner returns
-          stopTimer()
-          const losers = attempts.length === 1
-            ? Effect.void
-            : Fiber.interruptAll(attempts.filter((_, i) => i !== attempt))
-          return losers.pipe(
-            Effect.zipRight(attempts[attempt].inheritAll),
-            Effect.zipRight(record(attempt === 0 ? "success" : "hedged")),
-            Effect.as(exit.value)
-          )
-        }
-        if (attempt === 0) primaryCause = exit.cause
-        if (running > 0) return loop
-        return Effect.flatMap(tryHedge, (launched) => {
-          if (launched) return loop
-          stopTimer()
-          return Effect.zipRight(record("failure"), Effect.failCause(primaryCause!))
-        })
-      }
-      const loop: Effect.Effect<A, E, R> = Effect.flatMap(restore(next), handle)
+  signal(message: number): void {
+    this.inbox.push(message)
+    const resume = this.resume
+    if (resume !== undefined) {
+      this.resume = undefined
+      resume(Effect.void)
+    }
+  }
 
-      const begin = Effect.zipRight(launch, Effect.zipRight(armTimer, loop))
-      const started = instrument.active
-        ? Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          start = now
-          return begin
-        })
-        : begin
-      const deposited = budget === undefined ? started : Effect.zipRight(budget.deposit, started)
-      return Effect.onInterrupt(deposited, () => interruptAll)
+  /** the wait's canceler is the caller's interruption: every attempt is interrupted, and awaited */
+  readonly register = (resume: (effect: Effect.Effect<void>) => void): Effect.Effect<void> => {
+    this.resume = resume
+    return Effect.suspend(() => {
+      this.resume = undefined
+      this.stopTimer()
+      return Fiber.interruptAll(this.attempts)
     })
-  )
+  }
+
+  readonly next = (): Effect.Effect<A, E, R> => this.loop()
+
+  loop(): Effect.Effect<A, E, R> {
+    while (this.inbox.length > 0) {
+      const decided = this.handle(this.inbox.shift()!)
+      if (decided !== undefined) return decided
+    }
+    return this.wait
+  }
+
+  begin(): Effect.Effect<A, E, R> {
+    return Effect.flatMap(Effect.fork(this.attempt), this.launchedFirst)
+  }
+
+  readonly launchedFirst = (fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<A, E, R> => {
+    this.adopt(fiber)
+    const started = this.armTimer()
+    const next = this.loop()
+    return started === Effect.void ? next : Effect.zipRight(started, next)
+  }
+
+  launch(): Effect.Effect<void, never, R> {
+    return Effect.flatMap(Effect.fork(this.attempt), (fiber) => {
+      this.adopt(fiber)
+      return this.armTimer()
+    })
+  }
+
+  adopt(fiber: Fiber.RuntimeFiber<A, E>): void {
+    const index = this.attempts.length
+    this.attempts.push(fiber)
+    this.exits.push(undefined)
+    this.running++
+    fiber.addObserver((exit) => {
+      this.exits[index] = exit
+      this.signal(index)
+    })
+  }
+
+  // the hedge delay is a deadline on the Clock's shared timer (no fiber of its own)
+  armTimer(): Effect.Effect<void> {
+    const launched = this.attempts.length
+    if (launched >= this.maxAttempts) return Effect.void
+    const entry = timers.arm(this.delayTimer, this.clock, () => this.signal(-1 - launched))
+    this.timer = entry
+    return timers.started(entry)
+  }
+
+  stopTimer(): void {
+    if (this.timer !== undefined) {
+      this.timer.cancel(this.scheduler)
+      this.timer = undefined
+    }
+  }
+
+  /** a hedge needs a withdrawal from the budget, when one is given */
+  tryHedge(): Effect.Effect<boolean, never, R> {
+    if (this.attempts.length >= this.maxAttempts) return Effect.succeed(false)
+    const { budget, name } = this.config
+    const instrument = this.instrument
+    const allowed = budget === undefined ? Effect.succeed(true) : budget.tryWithdraw
+    return Effect.flatMap(allowed, (ok) => {
+      if (instrument.active) {
+        const at = this.clock.unsafeCurrentTimeMillis()
+        if (!ok && budget !== undefined) {
+          instrument.emit(ResilienceEvent.BudgetExhausted({ policyName: name, budgetName: budget.name, at }))
+        } else if (ok) {
+          instrument.emit(ResilienceEvent.HedgeLaunched({ policyName: name, attempt: this.attempts.length, at }))
+        }
+      }
+      if (!ok) return Effect.succeed(false)
+      this.stopTimer()
+      return Effect.as(this.launch(), true)
+    })
+  }
+
+  record(outcome: "success" | "hedged" | "failure"): void {
+    if (this.instrument.active) this.instrument.record(outcome, this.clock.unsafeCurrentTimeMillis() - this.start)
+  }
+
+  /** the decision for one signal, or `undefined` to read the next */
+  handle(message: number): Effect.Effect<A, E, R> | undefined {
+    if (message < 0) {
+      if (-1 - message !== this.attempts.length) return undefined
+      this.timer = undefined
+      return Effect.flatMap(this.tryHedge(), this.next)
+    }
+    this.running--
+    const exit = this.exits[message]!
+    if (Exit.isSuccess(exit)) {
+      // every loser is interrupted, and has run its finalizers, before the winner returns
+      this.stopTimer()
+      const winner = this.attempts[message]
+      const value = exit.value
+      const outcome = message === 0 ? "success" : "hedged"
+      const won = Effect.map(winner.inheritAll, () => {
+        this.record(outcome)
+        return value
+      })
+      return this.attempts.length === 1
+        ? won
+        : Effect.zipRight(Fiber.interruptAll(this.attempts.filter((_, i) => i !== message)), won)
+    }
+    if (message === 0) this.primaryCause = exit.cause
+    if (this.running > 0) return undefined
+    return Effect.flatMap(this.tryHedge(), (launched) => {
+      if (launched) return this.loop()
+      this.stopTimer()
+      this.record("failure")
+      return Effect.failCause(this.primaryCause!)
+    })
+  }
+}
 
 /** @internal */
 export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effect.Effect<A, E, R> => {
   const delayTimer = new timers.Timer(Duration.toMillis(config.delay))
-  return withInstrument(
-    "Hedge",
-    config.name,
-    (instrument, clock, caller) => coordinate(self, config, delayTimer, instrument, clock, caller.currentScheduler)
-  )
+  const budget = config.budget
+  return withInstrument("Hedge", config.name, (instrument, clock, caller) =>
+    Effect.uninterruptibleMask((restore) => {
+      const coordinator = new Coordinator(self, config, delayTimer, instrument, clock, caller.currentScheduler, restore)
+      if (instrument.active) coordinator.start = clock.unsafeCurrentTimeMillis()
+      return budget === undefined
+        ? coordinator.begin()
+        : Effect.zipRight(budget.deposit, Effect.suspend(() => coordinator.begin()))
+    }))
 }
 
 /** @internal */

@@ -203,6 +203,22 @@ export class Timer {
 }
 
 /**
+ * Arms `fire` for `timer`'s duration from now on `clock`; the caller must then run
+ * `started(entry)`, which starts the list's fiber when it is not running.
+ *
+ * @internal
+ */
+export const arm = (timer: Timer, clock: Clock.Clock, fire: () => void): Entry => timer.arm(clock, fire)
+
+/** @internal */
+export const started = (entry: Entry): Effect.Effect<void> => {
+  const list = entry.list
+  if (list.running) return Effect.void
+  list.running = true
+  return list.start
+}
+
+/**
  * Arms `fire` and then runs `effect` with the entry, starting the list's fiber first when it is
  * not running.
  *
