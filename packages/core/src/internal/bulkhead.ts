@@ -93,21 +93,34 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
     this.timeoutMillis = config.queueTimeout === undefined ? Infinity : Duration.toMillis(config.queueTimeout)
   }
 
-  readonly protect = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BulkheadRejected, R> =>
-    Effect.uninterruptibleMask((restore) => {
+  readonly protect = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | BulkheadRejected, R> => {
+    // `restore(self)` and the admitted call without metrics are the same Effects every time for
+    // the same `restore` (callers are either interruptible or not): built once, not per call.
+    let lastRestore: (<AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>) | undefined
+    let restored: Effect.Effect<A, E, R> | undefined
+    let admitted: Effect.Effect<A, E, R> | undefined
+    return Effect.uninterruptibleMask((restore) => {
       if (this.closed) return this.rejection("Closed", 0)
       // queue non-empty implies every permit is taken (freed permits go straight to waiters)
       if (this.active < this.maxConcurrent) {
         this.active++
-        if (this.instrument.active) this.levels()
-        return this.run(restore(self))
+        if (restore !== lastRestore) {
+          lastRestore = restore
+          restored = restore(self)
+          admitted = Effect.matchCauseEffect(restored, this.releasing) as Effect.Effect<A, E, R>
+        }
+        if (this.instrument.active) {
+          this.instrument.gauge?.("active", this.active)
+          return this.runObserved(restored!)
+        }
+        return admitted!
       }
       if (this.queue.length >= this.maxQueue) return this.rejection("Full", 0)
       if (this.timeoutMillis <= 0) return this.rejection("QueueTimeout", 0)
       const now = this.clock.unsafeCurrentTimeMillis()
       const waiter = new Waiter(now, now + this.timeoutMillis)
       const node = this.queue.push(waiter)
-      if (this.instrument.active) this.levels()
+      if (this.instrument.active) this.instrument.gauge?.("queued", this.queue.length)
       if (this.wakeReaper !== undefined) {
         const wake = this.wakeReaper
         this.wakeReaper = undefined
@@ -118,6 +131,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
         onSuccess: () => this.run(restore(self))
       })
     })
+  }
 
   readonly stats: Effect.Effect<Bulkhead.Bulkhead.Stats> = Effect.sync(() => ({
     active: this.active,
@@ -147,7 +161,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
     if (this.instrument.active) this.levels()
   }
 
-  /** Publishes the active and queued gauges. */
+  /** Publishes both gauges; the hot paths publish only the one that changed. */
   private levels(): void {
     this.instrument.gauge?.("active", this.active)
     this.instrument.gauge?.("queued", this.queue.length)
@@ -155,9 +169,12 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
 
   /** A waiter failed (interrupted, timed out, closed): pass on a permit it was handed. */
   private leave(waiter: Waiter, node: Node<Waiter>, cause: Cause.Cause<BulkheadRejected>) {
-    if (waiter.granted) this.release()
-    else this.queue.remove(node)
-    if (this.instrument.active) this.levels()
+    if (waiter.granted) {
+      this.release()
+    } else {
+      this.queue.remove(node)
+      if (this.instrument.active) this.instrument.gauge?.("queued", this.queue.length)
+    }
     return Effect.failCause(cause)
   }
 
@@ -167,11 +184,11 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       // hand the permit over: `active` is unchanged
       next.granted = true
       next.settle(Effect.void)
-      if (this.instrument.active) this.levels()
+      if (this.instrument.active) this.instrument.gauge?.("queued", this.queue.length)
       return
     }
     this.active--
-    if (this.instrument.active) this.levels()
+    if (this.instrument.active) this.instrument.gauge?.("active", this.active)
     if (this.active === 0 && this.closeWaiters.size > 0) {
       const waiters = Array.from(this.closeWaiters)
       this.closeWaiters.clear()
@@ -192,9 +209,13 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
 
   /** Runs an admitted call (already holding a permit) and releases the permit when it exits. */
   private run<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    if (!this.instrument.active) {
-      return Effect.matchCauseEffect(self, this.releasing) as Effect.Effect<A, E, R>
-    }
+    return this.instrument.active
+      ? this.runObserved(self)
+      : Effect.matchCauseEffect(self, this.releasing) as Effect.Effect<A, E, R>
+  }
+
+  /** `run` with the call's outcome and Clock duration recorded */
+  private runObserved<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     const start = this.clock.unsafeCurrentTimeMillis()
     return Effect.matchCauseEffect(self, {
       onFailure: (cause) => {
@@ -234,7 +255,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       head.settle(this.rejection("QueueTimeout", now - head.enqueuedAt))
       head = this.queue.peek()
     }
-    if (this.instrument.active) this.levels()
+    if (this.instrument.active) this.instrument.gauge?.("queued", this.queue.length)
     if (head !== undefined) return this.clock.sleep(Duration.millis(head.deadline - now))
     return Effect.async<void>((resume) => {
       this.wakeReaper = () => resume(Effect.void)
