@@ -82,9 +82,10 @@ export declare namespace Bulkhead {
     /** How many calls may wait for a permit: an integer ≥ 0, or `Infinity`. Default: 0 (no queue). */
     readonly maxQueue?: number | undefined
     /**
-     * How long a call may wait in the queue before failing with `"QueueTimeout"`: a
-     * non-negative duration (zero: calls that would wait fail at once). Default: as long as
-     * needed.
+     * How long a call may wait in the queue: one still waiting after longer than this (at
+     * millisecond resolution, on the Clock) fails with `"QueueTimeout"`, and a permit freed at
+     * exactly this long still admits it. A non-negative duration (zero: calls that would wait
+     * fail at once). Default: as long as needed.
      */
     readonly queueTimeout?: Duration.DurationInput | undefined
   }

@@ -136,14 +136,15 @@ describe("Bulkhead", () => {
   })
 
   describe("queueTimeout", () => {
-    it.scoped("fails a waiter with \"QueueTimeout\" exactly when it has waited queueTimeout", () =>
+    it.scoped("fails a waiter with \"QueueTimeout\" once it has waited longer than queueTimeout", () =>
       Effect.gen(function*() {
         const bulkhead = yield* Bulkhead.make({ maxConcurrent: 1, maxQueue: 5, queueTimeout: "100 millis" })
         yield* Effect.fork(bulkhead.protect(Effect.never))
         yield* TestClock.adjust("30 millis")
         let ran = false
         const waiter = yield* Effect.fork(bulkhead.protect(Effect.sync(() => (ran = true))))
-        yield* TestClock.adjust("99 millis")
+        yield* TestClock.adjust("100 millis")
+        // exactly queueTimeout is not longer than it
         expect(waiter.unsafePoll()).toBeNull()
         expect(yield* statsOf(bulkhead)).toEqual({ active: 1, queued: 1 })
         yield* TestClock.adjust("1 millis")
@@ -163,14 +164,14 @@ describe("Bulkhead", () => {
         const w1 = yield* Effect.fork(bulkhead.protect(Effect.succeed("w1")))
         yield* TestClock.adjust("40 millis")
         const w2 = yield* Effect.fork(bulkhead.protect(Effect.succeed("w2")))
-        yield* TestClock.adjust("20 millis") // t = 100: w0's deadline
+        yield* TestClock.adjust("21 millis") // t = 101: past w0's deadline
         expect((yield* Effect.flip(Fiber.join(w0))).reason).toBe("QueueTimeout")
         expect(w1.unsafePoll()).toBeNull()
-        yield* TestClock.adjust("39 millis") // t = 139
+        yield* TestClock.adjust("39 millis") // t = 140: w1's deadline
         expect(w1.unsafePoll()).toBeNull()
-        yield* TestClock.adjust("1 millis") // t = 140: w1's deadline
+        yield* TestClock.adjust("1 millis") // t = 141: past it
         expect((yield* Effect.flip(Fiber.join(w1))).reason).toBe("QueueTimeout")
-        yield* Deferred.succeed(gate, undefined) // t = 140: w2 (deadline 180) gets the permit
+        yield* Deferred.succeed(gate, undefined) // t = 141: w2 (deadline 180) gets the permit
         expect(yield* Fiber.join(w2)).toBe("w2")
         expect(yield* statsOf(bulkhead)).toEqual({ active: 0, queued: 0 })
       }))
@@ -445,7 +446,7 @@ describe("Bulkhead", () => {
           expect(recorded.events.map((e) => e._tag === "CallRejected" && [e.policy, e.policyName, e.reason, e.at]))
             .toEqual([
               ["Bulkhead", "db", "Full", 10],
-              ["Bulkhead", "db", "QueueTimeout", 1005],
+              ["Bulkhead", "db", "QueueTimeout", 1006],
               ["Bulkhead", "db", "Closed", 1010]
             ])
           expect(recorded.outcomes.map((o) => o.outcome)).toEqual([

@@ -179,7 +179,16 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
   }
 
   private release(): void {
-    const next = this.queue.shift()
+    let next = this.queue.shift()
+    if (next !== undefined && next.deadline !== Infinity) {
+      // a waiter past its deadline whose reaper has not run yet (same instant) is not admitted
+      const now = this.clock.unsafeCurrentTimeMillis()
+      while (next !== undefined && next.deadline < now) {
+        next.settle(this.rejection("QueueTimeout", now - next.enqueuedAt))
+        next = this.queue.shift()
+        if (next === undefined && this.instrument.active) this.instrument.gauge?.("queued", 0)
+      }
+    }
     if (next !== undefined) {
       // hand the permit over: `active` is unchanged
       next.granted = true
@@ -245,18 +254,20 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
 
   /**
    * Deadlines grow in queue order (one `queueTimeout` for all), so the head always expires
-   * first: one fiber sleeping until the head's deadline serves the whole queue.
+   * first: one fiber sleeping until the head's deadline serves the whole queue. A wait *longer*
+   * than `queueTimeout` is rejected, at millisecond resolution: a waiter still queued at exactly
+   * its deadline can be admitted; one still queued a millisecond later is rejected.
    */
   private readonly reapStep: Effect.Effect<void> = Effect.suspend(() => {
     const now = this.clock.unsafeCurrentTimeMillis()
     let head = this.queue.peek()
-    while (head !== undefined && head.deadline <= now) {
+    while (head !== undefined && head.deadline < now) {
       this.queue.shift()
       head.settle(this.rejection("QueueTimeout", now - head.enqueuedAt))
       head = this.queue.peek()
     }
     if (this.instrument.active) this.instrument.gauge?.("queued", this.queue.length)
-    if (head !== undefined) return this.clock.sleep(Duration.millis(head.deadline - now))
+    if (head !== undefined) return this.clock.sleep(Duration.millis(Math.floor(head.deadline - now) + 1))
     return Effect.async<void>((resume) => {
       this.wakeReaper = () => resume(Effect.void)
     })
