@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
@@ -740,6 +741,44 @@ describe.each(backends)("CircuitBreaker (%s)", (_, backend) => {
         expect(Array.from(all).map((t) => t.to)).toEqual(["Open"])
         expect(Array.from(yield* Stream.runCollect(breaker.changes))).toEqual([])
       }))
+
+    it.effect("is empty when first subscribed after the scope closed; the breaker still works", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const breaker = yield* make({ trip: CircuitBreaker.consecutive(1), breakDuration: "1 second" }).pipe(
+          Scope.extend(scope)
+        )
+        yield* Scope.close(scope, Exit.void)
+        expect(Array.from(yield* Stream.runCollect(breaker.changes))).toEqual([])
+        // nothing is published, so no call is disturbed by a shut-down hub
+        yield* fail(breaker)
+        yield* rejection(breaker)
+        yield* TestClock.adjust("1 second")
+        expect(yield* succeed(breaker)).toBe("ok")
+        expect(yield* breaker.state).toBe("Closed")
+        expect(Array.from(yield* Stream.runCollect(breaker.changes))).toEqual([])
+      }))
+
+    it.effect("adds its finalizer to the breaker's scope only once `changes` is subscribed", () =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        let added = 0
+        const counting: Scope.Scope = Object.assign(Object.create(scope) as Scope.Scope, {
+          addFinalizer: (finalizer: Scope.Scope.Finalizer) =>
+            Effect.zipRight(Effect.sync(() => added++), Scope.addFinalizerExit(scope, finalizer))
+        })
+        const breaker = yield* make({ trip: CircuitBreaker.consecutive(1) }).pipe(Scope.extend(counting))
+        yield* succeed(breaker)
+        expect(added).toBe(0)
+        const fiber = yield* breaker.changes.pipe(Stream.runCollect, Effect.fork)
+        yield* settle
+        expect(added).toBe(1)
+        yield* Stream.runDrain(Stream.take(breaker.changes, 0))
+        expect(added).toBe(1)
+        yield* breaker.trip
+        yield* Scope.close(scope, Exit.void)
+        expect(Array.from(yield* Fiber.join(fiber)).map((t) => t.to)).toEqual(["Open"])
+      }))
   })
 
   describe("snapshot and initialState", () => {
@@ -1011,4 +1050,70 @@ describe("CircuitBreaker options are validated when called", () => {
       expect((error as Error).message).toBe(`Invalid option "threshold": must be a number in (0, 1] (got 1.5)`)
     }
   })
+})
+
+// --- trip policy counters, against a plain list of the outcomes they hold ----------------------
+
+describe("failureRate counters", () => {
+  const fc = FastCheck
+  const outcome = fc.record({ failure: fc.boolean(), slow: fc.boolean() })
+
+  it("a count window holds exactly the last `calls` outcomes, across any number of wraps", () =>
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(outcome, { maxLength: 300, size: "max" }),
+        fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+        (calls, outcomes, resetAt) => {
+          const policy = CircuitBreaker.failureRate({ threshold: 0.5, minimumCalls: 1, window: { calls } })
+          const counter = policy.withSlowCalls(0.5).make()
+          let held: Array<number> = []
+          outcomes.forEach(({ failure, slow }, i) => {
+            if (i === resetAt) {
+              counter.reset()
+              held = []
+            }
+            held = [...held, (failure ? 1 : 0) | (slow ? 2 : 0)].slice(-calls)
+            const failures = held.filter((o) => o & 1).length
+            const slowCount = held.filter((o) => o & 2).length
+            const opens = failures / held.length >= 0.5 || slowCount / held.length >= 0.5
+            expect(counter.record(failure, slow, i)).toBe(opens)
+          })
+          expect(counter.toJSON()).toEqual({ outcomes: held })
+          const restored = policy.withSlowCalls(0.5).make()
+          expect(restored.restore(JSON.parse(JSON.stringify(counter.toJSON())))).toBe(true)
+          expect(restored.toJSON()).toEqual({ outcomes: held })
+        }
+      )
+    ))
+
+  it("a time window counts the calls of its last buckets, and round-trips through JSON", () =>
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.record({ step: fc.integer({ min: 0, max: 250 }), outcome }), { maxLength: 200, size: "max" }),
+        (buckets, calls) => {
+          const bucketMillis = 100
+          const policy = CircuitBreaker.failureRate({
+            threshold: 0.5,
+            minimumCalls: 1,
+            window: { duration: buckets * bucketMillis, buckets }
+          })
+          const counter = policy.make()
+          const seen: Array<{ readonly epoch: number; readonly failure: boolean }> = []
+          let now = 1_700_000_000_000
+          for (const { outcome: { failure, slow }, step } of calls) {
+            now += step
+            const epoch = Math.floor(now / bucketMillis)
+            seen.push({ epoch, failure })
+            const counted = seen.filter((c) => c.epoch > epoch - buckets)
+            const failures = counted.filter((c) => c.failure).length
+            expect(counter.record(failure, slow, now)).toBe(failures / counted.length >= 0.5)
+          }
+          const restored = policy.make()
+          expect(restored.restore(JSON.parse(JSON.stringify(counter.toJSON())))).toBe(true)
+          expect(restored.toJSON()).toEqual(counter.toJSON())
+        }
+      )
+    ))
 })

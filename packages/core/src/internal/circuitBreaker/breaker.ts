@@ -18,7 +18,7 @@ import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as CircuitBreaker from "../../CircuitBreaker.js"
 import { ResilienceEvent } from "../../ResilienceEvent.js"
@@ -61,9 +61,14 @@ const matchCause = <A, E, R, A1, E1, R1, A2, E2, R2>(
   onSuccess: (a: A) => Effect.Effect<A2, E2, R2>
 ): Effect.Effect<A1 | A2, E1 | E2, R | R1 | R2> => Effect.matchCauseEffect(self, { onFailure, onSuccess })
 
+/**
+ * One breaker. Its memory is what a service holds per instance, so it is kept small: no closure
+ * but `protect` (bound, since it is passed around detached), no pre-built effects, and no
+ * finalizer until `changes` has a subscriber (the only thing the breaker's scope must end).
+ */
 class Breaker implements CircuitBreaker.CircuitBreaker {
   readonly protect: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitBreakerOpen, R>
-  /** created on the first subscription to `changes` */
+  /** created on the first subscription to `changes`, with the finalizer that shuts it down */
   hub: PubSub.PubSub<Transition> | undefined = undefined
   /** transitions waiting to be published, in the order the store made them */
   pending: Array<Transition> | undefined = undefined
@@ -77,12 +82,13 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
     readonly name: string,
     readonly store: CircuitBreaker.Store,
     readonly config: Config,
-    readonly instrument: Instrument
+    readonly instrument: Instrument,
+    /** the breaker's scope: `changes` adds the finalizer that ends its subscriptions */
+    readonly scope: Scope.Scope
   ) {
     this.nextBreak = config.breakMillis
-    this.protect = store instanceof MemoryStore
-      ? (self) => this.protectInMemory(self, store)
-      : (self) => this.protectWithStore(self)
+    // a bound method rather than an arrow: no closure context per breaker
+    this.protect = store instanceof MemoryStore ? this.protectInMemory.bind(this) : this.protectWithStore.bind(this)
   }
 
   // --- publishing ------------------------------------------------------------------------
@@ -194,10 +200,8 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
    * recording is exactly "interruption is never recorded": it runs under a plain
    * `matchCauseEffect`, the cheapest way to see its exit.
    */
-  private protectInMemory<A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    store: MemoryStore
-  ): Effect.Effect<A, E | CircuitBreakerOpen, R> {
+  private protectInMemory<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitBreakerOpen, R> {
+    const store = this.store as MemoryStore
     return Effect.withFiberRuntime((fiber): Effect.Effect<A, E | CircuitBreakerOpen, R> => {
       const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
       const start = clock.unsafeCurrentTimeMillis()
@@ -316,14 +320,29 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
   get changes(): Stream.Stream<Transition> {
     return Stream.unwrapScoped(Effect.suspend(() => {
       if (this.closed) return Effect.succeed(Stream.empty)
-      const hub = this.hub === undefined
-        ? Effect.map(PubSub.unbounded<Transition>(), (created) => this.hub ??= created)
-        : Effect.succeed(this.hub)
-      return Effect.map(Effect.flatMap(hub, PubSub.subscribe), (dequeue) => Stream.fromQueue(dequeue))
+      if (this.hub !== undefined) return this.subscribe(this.hub)
+      return Effect.flatMap(PubSub.unbounded<Transition>(), (created) => {
+        if (this.hub !== undefined) return this.subscribe(this.hub)
+        this.hub = created
+        return Effect.zipRight(
+          Scope.addFinalizer(this.scope, this.close),
+          Effect.suspend(() => {
+            if (!this.closed) return this.subscribe(created)
+            // the scope had already closed, so the finalizer ran at once: as when a closed
+            // breaker is asked for `changes` before any subscription, nothing is published
+            this.hub = undefined
+            return Effect.succeed(Stream.empty)
+          })
+        )
+      })
     }))
   }
 
-  /** Ends every `changes` subscription when the breaker's scope closes. */
+  private subscribe(hub: PubSub.PubSub<Transition>): Effect.Effect<Stream.Stream<Transition>, never, Scope.Scope> {
+    return Effect.map(PubSub.subscribe(hub), (dequeue) => Stream.fromQueue(dequeue))
+  }
+
+  /** Ends every `changes` subscription: the finalizer added to the breaker's scope with the hub. */
   get close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       this.closed = true
@@ -348,17 +367,14 @@ export const make = (
       halfOpenMaxCalls: config.halfOpenMaxCalls,
       initialState: config.initialState
     }
+    const scope = Context.get(context, Scope.Scope)
     return Effect.flatMap(config.store(storeConfig), (store) => {
-      const breaker = new Breaker(name, store, config, instrument)
+      const breaker = new Breaker(name, store, config, instrument, scope)
       if (instrument.active) instrument.gauge?.("state", STATE_GAUGE[config.initialState?.state ?? "Closed"])
-      const ready = Effect.zipRight(
-        Effect.addFinalizer(() => breaker.close),
-        Effect.succeed<CircuitBreaker.CircuitBreaker>(breaker)
-      )
-      if (config.schedule === undefined) return ready
-      return Effect.zipRight(
+      if (config.schedule === undefined) return Effect.succeed<CircuitBreaker.CircuitBreaker>(breaker)
+      return Effect.as(
         Effect.clockWith((clock) => breaker.stepSchedule(clock.unsafeCurrentTimeMillis(), true)),
-        ready
+        breaker
       )
     })
   })

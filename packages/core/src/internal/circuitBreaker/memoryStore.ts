@@ -29,6 +29,27 @@ const QUIET: Record<State, Result> = {
 const REJECTED_ISOLATED: Admission = { _tag: "Rejected", state: "Isolated", retryAfterMillis: 0, transitions: NONE }
 const REJECTED_HALF_OPEN: Admission = { _tag: "Rejected", state: "HalfOpen", retryAfterMillis: 0, transitions: NONE }
 
+/**
+ * The admission of every Closed call in generation `g` (for `g` below `SHARED_GENERATIONS`), shared
+ * by every breaker: it holds nothing but the generation. Filled on demand.
+ */
+const CLOSED_ADMISSIONS: Array<Admission> = []
+const SHARED_GENERATIONS = 1024
+
+const closedAdmission = (generation: number): Admission => ({
+  _tag: "Admitted",
+  generation,
+  lease: 0,
+  transitions: NONE
+})
+
+/** Probe leases in flight (ids and expiry times), kept from the first HalfOpen on. */
+class Leases {
+  readonly ids: Array<number> = []
+  readonly expiries: Array<number> = []
+  next = 1
+}
+
 /** @internal */
 export class MemoryStore implements Store {
   state: State = "Closed"
@@ -37,13 +58,10 @@ export class MemoryStore implements Store {
   breakMillis = 0
   /** probes that succeeded in this HalfOpen period */
   successes = 0
-  /** probe leases in flight: ids and expiry times, allocated on the first HalfOpen */
-  leaseIds: Array<number> | undefined = undefined
-  leaseExpiries: Array<number> | undefined = undefined
-  nextLease = 1
+  leases: Leases | undefined = undefined
   /** transitions of the operation in progress */
   out: Array<Transition> | undefined = undefined
-  /** the admission of every Closed call in this generation, shared */
+  /** the admission of every Closed call in this generation, once it is past the shared ones */
   admitted: Admission | undefined = undefined
 
   constructor(
@@ -65,9 +83,9 @@ export class MemoryStore implements Store {
     this.generation++
     this.successes = 0
     this.admitted = undefined
-    if (this.leaseIds !== undefined) {
-      this.leaseIds.length = 0
-      this.leaseExpiries!.length = 0
+    if (this.leases !== undefined) {
+      this.leases.ids.length = 0
+      this.leases.expiries.length = 0
     }
     this.counter.reset()
   }
@@ -98,9 +116,8 @@ export class MemoryStore implements Store {
   }
 
   private expireLeases(now: number): void {
-    const ids = this.leaseIds
-    if (ids === undefined) return
-    const expiries = this.leaseExpiries!
+    if (this.leases === undefined) return
+    const { expiries, ids } = this.leases
     for (let i = ids.length - 1; i >= 0; i--) {
       if (expiries[i] <= now) {
         ids.splice(i, 1)
@@ -111,11 +128,11 @@ export class MemoryStore implements Store {
 
   /** Frees `lease`; false when it is not held (expired, or from another period). */
   private release(lease: number): boolean {
-    const ids = this.leaseIds
-    const i = ids === undefined ? -1 : ids.indexOf(lease)
+    const leases = this.leases
+    const i = leases === undefined ? -1 : leases.ids.indexOf(lease)
     if (i < 0) return false
-    ids!.splice(i, 1)
-    this.leaseExpiries!.splice(i, 1)
+    leases!.ids.splice(i, 1)
+    leases!.expiries.splice(i, 1)
     return true
   }
 
@@ -129,7 +146,9 @@ export class MemoryStore implements Store {
     switch (this.state) {
       case "Closed":
         // endBreak never leads to Closed, so there are no transitions to report here
-        return this.admitted ??= { _tag: "Admitted", generation: this.generation, lease: 0, transitions: NONE }
+        return this.generation < SHARED_GENERATIONS
+          ? CLOSED_ADMISSIONS[this.generation] ??= closedAdmission(this.generation)
+          : this.admitted ??= closedAdmission(this.generation)
       case "Open":
         return {
           _tag: "Rejected",
@@ -141,16 +160,15 @@ export class MemoryStore implements Store {
         return REJECTED_ISOLATED
       case "HalfOpen": {
         this.expireLeases(now)
-        const ids = this.leaseIds ??= []
-        const expiries = this.leaseExpiries ??= []
-        if (ids.length >= this.halfOpenMaxCalls) {
+        const leases = this.leases ??= new Leases()
+        if (leases.ids.length >= this.halfOpenMaxCalls) {
           return this.out === undefined
             ? REJECTED_HALF_OPEN
             : { ...REJECTED_HALF_OPEN, transitions: this.takeTransitions() }
         }
-        const lease = this.nextLease++
-        ids.push(lease)
-        expiries.push(now + this.leaseMillis)
+        const lease = leases.next++
+        leases.ids.push(lease)
+        leases.expiries.push(now + this.leaseMillis)
         return { _tag: "Admitted", generation: this.generation, lease, transitions: this.takeTransitions() }
       }
     }

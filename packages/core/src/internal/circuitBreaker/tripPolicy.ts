@@ -75,35 +75,57 @@ const exceeds = (
   total >= minimumCalls &&
   (failures / total >= threshold || (slowRate !== undefined && slow / total >= slowRate))
 
-/** The last `size` outcomes in a ring (a bit for failure, a bit for slow). */
+/**
+ * The parameters of a failure-rate policy, shared by the counters of every breaker made with it:
+ * a counter holds only its counts.
+ */
+class RateParams {
+  constructor(
+    readonly minimumCalls: number,
+    readonly threshold: number,
+    readonly slowRate: number | undefined
+  ) {}
+}
+
+/** Outcomes per word of a count window's ring: two bits each, 30 bits, so a word is always a small integer. */
+const PER_WORD = 15
+
+/**
+ * The last `size` outcomes in a ring of two-bit entries (a bit for failure, a bit for slow),
+ * packed into a plain array of small integers: 7 words for 100 calls, where a typed array
+ * would cost about 200 bytes before its first element.
+ */
 class CountWindowCounter implements Counter {
-  readonly ring: Uint8Array
+  readonly ring: Array<number>
   next = 0
   total = 0
   failures = 0
   slow = 0
-  constructor(
-    size: number,
-    readonly minimumCalls: number,
-    readonly threshold: number,
-    readonly slowRate: number | undefined
-  ) {
-    this.ring = new Uint8Array(size)
+  constructor(readonly size: number, readonly p: RateParams) {
+    this.ring = new Array<number>(Math.ceil(size / PER_WORD)).fill(0)
+  }
+  /** the outcome in slot `i` */
+  at(i: number): number {
+    return (this.ring[(i / PER_WORD) | 0] >>> ((i % PER_WORD) * 2)) & (FAILURE | SLOW)
   }
   record(failure: boolean, slow: boolean): boolean {
-    const size = this.ring.length
+    const size = this.size
+    const word = (this.next / PER_WORD) | 0
+    const shift = (this.next % PER_WORD) * 2
     if (this.total === size) {
-      const evicted = this.ring[this.next]
+      const evicted = (this.ring[word] >>> shift) & (FAILURE | SLOW)
       if (evicted & FAILURE) this.failures--
       if (evicted & SLOW) this.slow--
     } else {
       this.total++
     }
-    this.ring[this.next] = (failure ? FAILURE : 0) | (slow ? SLOW : 0)
+    const outcome = (failure ? FAILURE : 0) | (slow ? SLOW : 0)
+    this.ring[word] = (this.ring[word] & ~((FAILURE | SLOW) << shift)) | (outcome << shift)
     this.next = (this.next + 1) % size
     if (failure) this.failures++
     if (slow) this.slow++
-    return exceeds(this.total, this.failures, this.slow, this.minimumCalls, this.threshold, this.slowRate)
+    const p = this.p
+    return exceeds(this.total, this.failures, this.slow, p.minimumCalls, p.threshold, p.slowRate)
   }
   reset(): void {
     this.next = 0
@@ -113,16 +135,16 @@ class CountWindowCounter implements Counter {
   }
   /** Oldest first: `[failed, slow]` pairs as 0/1. */
   toJSON(): unknown {
-    const size = this.ring.length
+    const size = this.size
     const outcomes: Array<number> = []
     const start = this.total === size ? this.next : 0
-    for (let i = 0; i < this.total; i++) outcomes.push(this.ring[(start + i) % size])
+    for (let i = 0; i < this.total; i++) outcomes.push(this.at((start + i) % size))
     return { outcomes }
   }
   restore(json: unknown): boolean {
     const outcomes = typeof json === "object" && json !== null ? (json as { outcomes?: unknown }).outcomes : undefined
     if (
-      !Array.isArray(outcomes) || outcomes.length > this.ring.length ||
+      !Array.isArray(outcomes) || outcomes.length > this.size ||
       !outcomes.every((o) => isCount(o) && o <= (FAILURE | SLOW))
     ) return false
     this.reset()
@@ -134,18 +156,18 @@ class CountWindowCounter implements Counter {
 /**
  * Outcomes counted in `buckets` buckets of `duration / buckets` each: a call recorded at `t`
  * counts while its bucket is one of the last `buckets` (Finagle's WindowedAdder, resilience4j's
- * time-based window). One Float64Array holds `[epoch, total, failures, slow]` per bucket.
+ * time-based window). One plain array of doubles holds `[epoch, total, failures, slow]` per
+ * bucket (a Float64Array would add about 180 bytes of array buffer and views).
  */
 class TimeWindowCounter implements Counter {
-  readonly cells: Float64Array
+  readonly cells: Array<number>
   constructor(
     readonly buckets: number,
     readonly bucketMillis: number,
-    readonly minimumCalls: number,
-    readonly threshold: number,
-    readonly slowRate: number | undefined
+    readonly p: RateParams
   ) {
-    this.cells = new Float64Array(buckets * 4)
+    // filled with a double: the elements are unboxed doubles from the start
+    this.cells = new Array<number>(buckets * 4).fill(-Infinity)
     this.reset()
   }
   record(failure: boolean, slow: boolean, now: number): boolean {
@@ -172,7 +194,8 @@ class TimeWindowCounter implements Counter {
         slowCount += cells[i + 3]
       }
     }
-    return exceeds(total, failures, slowCount, this.minimumCalls, this.threshold, this.slowRate)
+    const p = this.p
+    return exceeds(total, failures, slowCount, p.minimumCalls, p.threshold, p.slowRate)
   }
   reset(): void {
     for (let i = 0; i < this.cells.length; i += 4) {
@@ -240,15 +263,18 @@ const countWindow = (
   minimumCalls: number,
   calls: number,
   slowCallRate: number | undefined
-): CircuitBreaker.FailureRatePolicy => ({
-  _tag: "FailureRate",
-  threshold,
-  minimumCalls,
-  window: { calls },
-  slowCallRate,
-  make: () => new CountWindowCounter(calls, minimumCalls, threshold, slowCallRate),
-  withSlowCalls: (rate) => countWindow(threshold, minimumCalls, calls, rate)
-})
+): CircuitBreaker.FailureRatePolicy => {
+  const params = new RateParams(minimumCalls, threshold, slowCallRate)
+  return {
+    _tag: "FailureRate",
+    threshold,
+    minimumCalls,
+    window: { calls },
+    slowCallRate,
+    make: () => new CountWindowCounter(calls, params),
+    withSlowCalls: (rate) => countWindow(threshold, minimumCalls, calls, rate)
+  }
+}
 
 const timeWindow = (
   threshold: number,
@@ -256,16 +282,19 @@ const timeWindow = (
   duration: Duration.Duration,
   buckets: number,
   slowCallRate: number | undefined
-): CircuitBreaker.FailureRatePolicy => ({
-  _tag: "FailureRate",
-  threshold,
-  minimumCalls,
-  window: { duration, buckets },
-  slowCallRate,
-  make: () =>
-    new TimeWindowCounter(buckets, Duration.toMillis(duration) / buckets, minimumCalls, threshold, slowCallRate),
-  withSlowCalls: (rate) => timeWindow(threshold, minimumCalls, duration, buckets, rate)
-})
+): CircuitBreaker.FailureRatePolicy => {
+  const params = new RateParams(minimumCalls, threshold, slowCallRate)
+  const bucketMillis = Duration.toMillis(duration) / buckets
+  return {
+    _tag: "FailureRate",
+    threshold,
+    minimumCalls,
+    window: { duration, buckets },
+    slowCallRate,
+    make: () => new TimeWindowCounter(buckets, bucketMillis, params),
+    withSlowCalls: (rate) => timeWindow(threshold, minimumCalls, duration, buckets, rate)
+  }
+}
 
 /** @internal */
 export const isTripPolicy = (u: unknown): u is TripPolicy =>
