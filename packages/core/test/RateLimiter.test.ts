@@ -171,6 +171,28 @@ describe.each(stores)("RateLimiter (%s store)", (_, makeStore) => {
         expect(millis(failureOf(yield* Effect.exit(limiter.acquire(2))).retryAfter)).toBe(400)
         expect(millis(failureOf(yield* Effect.exit(limiter.acquire(3))).retryAfter)).toBe(900)
       }))
+
+    it.scoped("agrees with a list of its admissions over many steps, its ring growing and wrapping", () =>
+      Effect.gen(function*() {
+        const limit = 24
+        const interval = 100
+        const limiter = yield* make({ algorithm: "sliding-window", limit, interval, onExceeded: "fail" })
+        const admitted: Array<readonly [at: number, permits: number]> = []
+        let now = 0
+        for (let i = 0; i < 400; i++) {
+          // steps shrinking from about 25 millis to 0 (several admissions at one instant): the
+          // window fills up while older admissions leave it, so the ring grows while wrapped
+          const step = Math.max(0, 24 - Math.floor(i / 16)) + ((i * 7919) % 3)
+          const permits = 1 + ((i * 31) % 4)
+          yield* TestClock.adjust(step)
+          now += step
+          const used = admitted.filter(([at]) => at + interval > now).reduce((sum, [, p]) => sum + p, 0)
+          const ok = yield* limiter.tryAcquire(permits)
+          expect(ok, `step ${i} at ${now}`).toBe(used + permits <= limit)
+          if (ok) admitted.push([now, permits])
+          expect(yield* limiter.available).toBe(limit - used - (ok ? permits : 0))
+        }
+      }))
   })
 
   describe("waiting", () => {
@@ -337,6 +359,23 @@ describe.each(stores)("RateLimiter (%s store)", (_, makeStore) => {
         }
         expect(yield* bucket.acquire(4)).toBeUndefined()
         expect(yield* window.tryAcquire(3)).toBe(true)
+      }))
+  })
+
+  describe("members", () => {
+    it.scoped("acquire, tryAcquire and protect work detached; acquire() and tryAcquire() are built once", () =>
+      Effect.gen(function*() {
+        const limiter = yield* make({ limit: 3, interval: "1 second", onExceeded: "fail" })
+        const { acquire, available, protect, tryAcquire } = limiter
+        expect(limiter.acquire()).toBe(acquire(1))
+        expect(limiter.tryAcquire()).toBe(tryAcquire(1))
+        yield* acquire()
+        expect(yield* tryAcquire(1)).toBe(true)
+        expect(yield* Effect.succeed("ran").pipe(protect)).toBe("ran")
+        expect(yield* tryAcquire()).toBe(false)
+        expect(yield* available).toBe(0)
+        expect(limiter).toMatchObject({ algorithm: "token-bucket", limit: 3, capacity: 3 })
+        expect(Duration.toMillis(limiter.interval)).toBe(1000)
       }))
   })
 

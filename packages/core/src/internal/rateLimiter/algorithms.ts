@@ -32,40 +32,57 @@ export interface Cell {
 }
 
 /**
+ * The constants of one limiter's cells, computed once from its spec and shared by every cell
+ * (every key, every planner copy): a cell holds only its changing state.
+ *
+ * @internal
+ */
+export class Params {
+  readonly algorithm: Algorithm
+  readonly limit: number
+  readonly interval: number
+  /** token bucket: `burst` scaled by the interval, the most credit the bucket holds */
+  readonly capacity: number
+  /** token bucket: a billionth of a token, scaled */
+  readonly epsilon: number
+  constructor(spec: Spec) {
+    this.algorithm = spec.algorithm
+    this.limit = spec.limit
+    this.interval = spec.intervalMillis
+    this.capacity = spec.burst * spec.intervalMillis
+    this.epsilon = spec.intervalMillis * 1e-9
+  }
+}
+
+/**
  * Continuous refill at `limit` per `interval`, at most `burst` tokens. Tokens are kept scaled by
  * the interval (`credit = tokens · intervalMillis`) so that integer clock times give exact
  * integer arithmetic: refilling adds `elapsed · limit`, taking removes `permits · intervalMillis`.
+ * The epsilon (a billionth of a token) absorbs float rounding in fractional refills, so a
+ * waiter woken at the computed instant is always admitted.
  */
 class TokenBucket implements Cell {
-  constructor(
-    readonly limit: number,
-    readonly interval: number,
-    readonly capacity: number,
-    // a billionth of a token: absorbs float rounding in fractional refills, so a waiter woken
-    // at the computed instant is always admitted
-    readonly epsilon: number,
-    public credit: number,
-    public last: number
-  ) {}
+  constructor(readonly p: Params, public credit: number, public last: number) {}
 
   refill(now: number): void {
     if (now > this.last) {
-      const credit = this.credit + (now - this.last) * this.limit
-      this.credit = credit < this.capacity ? credit : this.capacity
+      const capacity = this.p.capacity
+      const credit = this.credit + (now - this.last) * this.p.limit
+      this.credit = credit < capacity ? credit : capacity
       this.last = now
     }
   }
 
   wait(permits: number, now: number): number {
     this.refill(now)
-    const missing = permits * this.interval - this.credit
-    return missing <= this.epsilon ? 0 : missing / this.limit
+    const missing = permits * this.p.interval - this.credit
+    return missing <= this.p.epsilon ? 0 : missing / this.p.limit
   }
 
   take(permits: number, now: number): number {
     const wait = this.wait(permits, now)
     if (wait === 0) {
-      const credit = this.credit - permits * this.interval
+      const credit = this.credit - permits * this.p.interval
       this.credit = credit > 0 ? credit : 0
     }
     return wait
@@ -73,39 +90,35 @@ class TokenBucket implements Cell {
 
   remaining(now: number): number {
     this.refill(now)
-    return Math.floor((this.credit + this.epsilon) / this.interval)
+    return Math.floor((this.credit + this.p.epsilon) / this.p.interval)
   }
 
   freshAt(): number {
-    return this.last + (this.capacity - this.credit) / this.limit
+    return this.last + (this.p.capacity - this.credit) / this.p.limit
   }
 
   snapshot(now: number): Snapshot {
     this.refill(now)
-    return { algorithm: "token-bucket", tokens: this.credit / this.interval, at: this.last }
+    return { algorithm: "token-bucket", tokens: this.credit / this.p.interval, at: this.last }
   }
 
   clone(): Cell {
-    return new TokenBucket(this.limit, this.interval, this.capacity, this.epsilon, this.credit, this.last)
+    return new TokenBucket(this.p, this.credit, this.last)
   }
 }
 
 /** At most `limit` per window; windows are `[k·interval, (k+1)·interval)` on the Clock. */
 class FixedWindow implements Cell {
-  constructor(
-    readonly limit: number,
-    readonly interval: number,
-    public window: number,
-    public count: number
-  ) {}
+  constructor(readonly p: Params, public window: number, public count: number) {}
 
   wait(permits: number, now: number): number {
-    const window = Math.floor(now / this.interval)
+    const interval = this.p.interval
+    const window = Math.floor(now / interval)
     if (window > this.window) {
       this.window = window
       this.count = 0
     }
-    return this.count + permits <= this.limit ? 0 : (this.window + 1) * this.interval - now
+    return this.count + permits <= this.p.limit ? 0 : (this.window + 1) * interval - now
   }
 
   take(permits: number, now: number): number {
@@ -116,48 +129,63 @@ class FixedWindow implements Cell {
 
   remaining(now: number): number {
     this.wait(0, now)
-    return this.limit - this.count
+    return this.p.limit - this.count
   }
 
   freshAt(): number {
-    return this.count === 0 ? -Infinity : (this.window + 1) * this.interval
+    return this.count === 0 ? -Infinity : (this.window + 1) * this.p.interval
   }
 
   snapshot(now: number): Snapshot {
     this.wait(0, now)
-    return { algorithm: "fixed-window", windowStart: this.window * this.interval, count: this.count }
+    return { algorithm: "fixed-window", windowStart: this.window * this.p.interval, count: this.count }
   }
 
   clone(): Cell {
-    return new FixedWindow(this.limit, this.interval, this.window, this.count)
+    return new FixedWindow(this.p, this.window, this.count)
   }
 }
 
 /**
+ * A ring for `capacity` entries: an array of exactly `2 · capacity` doubles (filled with a
+ * non-integer so that its elements are unboxed doubles from the start).
+ */
+const newRing = (capacity: number): Array<number> => new Array<number>(capacity * 2).fill(-0.5)
+
+/**
  * At most `limit` in any `interval`-long span: an admission at `t` counts until `t + interval`.
- * Admissions live in a ring (at most `limit` entries, grown on demand) of their times and of the
- * running total of permits before each, so the time at which enough permits have expired is a
- * binary search, and expiry is amortised O(1).
+ * Admissions live in a ring (at most `limit` entries, grown on demand from one) of their times
+ * and of the running total of permits before each, so the time at which enough permits have
+ * expired is a binary search, and expiry is amortised O(1). The ring is one plain array of
+ * doubles, entry `i` at `2i` (time) and `2i + 1` (total before): far smaller than two typed
+ * arrays (each about 230 bytes even when tiny) for the few entries most limiters hold.
  */
 class SlidingWindow implements Cell {
-  times: Float64Array
-  before: Float64Array
+  /** `2 · capacity` numbers; the capacity is a power of two */
+  ring: Array<number> = newRing(1)
   head = 0
   size = 0
   total = 0
 
-  constructor(readonly limit: number, readonly interval: number, capacity = 4) {
-    this.times = new Float64Array(capacity)
-    this.before = new Float64Array(capacity)
+  constructor(readonly p: Params) {}
+
+  /** the slot of the `i`-th oldest entry */
+  at(i: number): number {
+    return (this.head + i) & ((this.ring.length >> 1) - 1)
   }
 
-  at(i: number): number {
-    return (this.head + i) & (this.times.length - 1)
+  time(slot: number): number {
+    return this.ring[slot << 1]
+  }
+
+  before(slot: number): number {
+    return this.ring[(slot << 1) + 1]
   }
 
   expire(now: number): void {
-    const mask = this.times.length - 1
-    while (this.size > 0 && this.times[this.head] + this.interval <= now) {
+    const interval = this.p.interval
+    const mask = (this.ring.length >> 1) - 1
+    while (this.size > 0 && this.time(this.head) + interval <= now) {
       this.head = (this.head + 1) & mask
       this.size--
     }
@@ -168,22 +196,23 @@ class SlidingWindow implements Cell {
   }
 
   used(): number {
-    return this.size === 0 ? 0 : this.total - this.before[this.head]
+    return this.size === 0 ? 0 : this.total - this.before(this.head)
   }
 
   wait(permits: number, now: number): number {
     this.expire(now)
-    if (this.used() + permits <= this.limit) return 0
+    const limit = this.p.limit
+    if (this.used() + permits <= limit) return 0
     // the first entry that may stay: every entry before it must have expired
-    const target = this.total - this.limit + permits
+    const target = this.total - limit + permits
     let lo = 1
     let hi = this.size
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.before[this.at(mid)] >= target) hi = mid
+      if (this.before(this.at(mid)) >= target) hi = mid
       else lo = mid + 1
     }
-    return this.times[this.at(lo - 1)] + this.interval - now
+    return this.time(this.at(lo - 1)) + this.p.interval - now
   }
 
   take(permits: number, now: number): number {
@@ -193,53 +222,52 @@ class SlidingWindow implements Cell {
   }
 
   push(now: number, permits: number): void {
-    if (this.size > 0 && this.times[this.at(this.size - 1)] === now) {
+    if (this.size > 0 && this.time(this.at(this.size - 1)) === now) {
       this.total += permits
       return
     }
-    if (this.size === this.times.length) this.grow()
-    const i = this.at(this.size)
-    this.times[i] = now
-    this.before[i] = this.total
+    if (this.size === this.ring.length >> 1) this.grow()
+    const i = this.at(this.size) << 1
+    this.ring[i] = now
+    this.ring[i + 1] = this.total
     this.size++
     this.total += permits
   }
 
+  /** Doubles the capacity, oldest entry first. */
   grow(): void {
-    const times = new Float64Array(this.times.length * 2)
-    const before = new Float64Array(this.times.length * 2)
+    const ring = newRing(this.ring.length)
     for (let i = 0; i < this.size; i++) {
-      times[i] = this.times[this.at(i)]
-      before[i] = this.before[this.at(i)]
+      const from = this.at(i) << 1
+      ring[i << 1] = this.ring[from]
+      ring[(i << 1) + 1] = this.ring[from + 1]
     }
-    this.times = times
-    this.before = before
+    this.ring = ring
     this.head = 0
   }
 
   remaining(now: number): number {
     this.expire(now)
-    return this.limit - this.used()
+    return this.p.limit - this.used()
   }
 
   freshAt(): number {
-    return this.size === 0 ? -Infinity : this.times[this.at(this.size - 1)] + this.interval
+    return this.size === 0 ? -Infinity : this.time(this.at(this.size - 1)) + this.p.interval
   }
 
   snapshot(now: number): Snapshot {
     this.expire(now)
     const admissions: Array<readonly [number, number]> = []
     for (let i = 0; i < this.size; i++) {
-      const next = i + 1 < this.size ? this.before[this.at(i + 1)] : this.total
-      admissions.push([this.times[this.at(i)], next - this.before[this.at(i)]])
+      const next = i + 1 < this.size ? this.before(this.at(i + 1)) : this.total
+      admissions.push([this.time(this.at(i)), next - this.before(this.at(i))])
     }
     return { algorithm: "sliding-window", admissions }
   }
 
   clone(): Cell {
-    const copy = new SlidingWindow(this.limit, this.interval, this.times.length)
-    copy.times.set(this.times)
-    copy.before.set(this.before)
+    const copy = new SlidingWindow(this.p)
+    copy.ring = this.ring.slice()
     copy.head = this.head
     copy.size = this.size
     copy.total = this.total
@@ -259,16 +287,14 @@ export const capacity = (spec: Spec): number => spec.algorithm === "token-bucket
  *
  * @internal
  */
-export const make = (spec: Spec): Cell => {
-  switch (spec.algorithm) {
-    case "token-bucket": {
-      const capacity = spec.burst * spec.intervalMillis
-      return new TokenBucket(spec.limit, spec.intervalMillis, capacity, spec.intervalMillis * 1e-9, capacity, -Infinity)
-    }
+export const make = (params: Params): Cell => {
+  switch (params.algorithm) {
+    case "token-bucket":
+      return new TokenBucket(params, params.capacity, -Infinity)
     case "fixed-window":
-      return new FixedWindow(spec.limit, spec.intervalMillis, -Infinity, 0)
+      return new FixedWindow(params, -Infinity, 0)
     case "sliding-window":
-      return new SlidingWindow(spec.limit, spec.intervalMillis)
+      return new SlidingWindow(params)
   }
 }
 
@@ -277,21 +303,20 @@ export const make = (spec: Spec): Cell => {
  *
  * @internal
  */
-export const restore = (spec: Spec, snapshot: Snapshot): Cell => {
+export const restore = (params: Params, snapshot: Snapshot): Cell => {
   switch (snapshot.algorithm) {
     case "token-bucket": {
-      const capacity = spec.burst * spec.intervalMillis
-      const credit = Math.min(capacity, Math.max(0, snapshot.tokens * spec.intervalMillis))
-      return new TokenBucket(spec.limit, spec.intervalMillis, capacity, spec.intervalMillis * 1e-9, credit, snapshot.at)
+      const credit = Math.min(params.capacity, Math.max(0, snapshot.tokens * params.interval))
+      return new TokenBucket(params, credit, snapshot.at)
     }
     case "fixed-window": {
       const window = Number.isFinite(snapshot.windowStart)
-        ? Math.round(snapshot.windowStart / spec.intervalMillis)
+        ? Math.round(snapshot.windowStart / params.interval)
         : -Infinity
-      return new FixedWindow(spec.limit, spec.intervalMillis, window, snapshot.count)
+      return new FixedWindow(params, window, snapshot.count)
     }
     case "sliding-window": {
-      const cell = new SlidingWindow(spec.limit, spec.intervalMillis)
+      const cell = new SlidingWindow(params)
       for (const [at, permits] of snapshot.admissions) cell.push(at, permits)
       return cell
     }

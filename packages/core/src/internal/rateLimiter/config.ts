@@ -6,12 +6,23 @@ import * as validate from "../validate.js"
 import * as algorithms from "./algorithms.js"
 import * as memoryStore from "./memoryStore.js"
 
-/** @internal */
+/**
+ * Validated options, shared by every instance made from them: an instance holds its own name
+ * (see `instanceName`) and a reference to this.
+ *
+ * @internal
+ */
 export interface Config {
+  /** the given name, or "" */
   readonly name: string
   /** no name was given: each instance made from this config gets a generated one */
   readonly unnamed: boolean
+  /** the spec with the given name ("" when unnamed: see `instanceSpec`) */
   readonly spec: RateLimiter.RateLimiterStore.Spec
+  /** the constants of the spec's cells */
+  readonly params: algorithms.Params
+  /** `spec.intervalMillis` as a Duration, for the limiter's `interval` */
+  readonly interval: Duration.Duration
   /** the most permits one request can get: `burst` for the token bucket, `limit` for windows */
   readonly capacity: number
   readonly onExceeded: RateLimiter.OnExceeded
@@ -75,6 +86,8 @@ export const validateOptions = (options: unknown): Config => {
     name: spec.name,
     unnamed: name === undefined,
     spec,
+    params: new algorithms.Params(spec),
+    interval: Duration.millis(spec.intervalMillis),
     capacity: algorithms.capacity(spec),
     onExceeded,
     maxWait,
@@ -83,16 +96,20 @@ export const validateOptions = (options: unknown): Config => {
 }
 
 /**
- * The config of one instance: an unnamed one gets its generated name when it is made, not when
+ * The name of one instance: an unnamed one gets its generated name when it is made, not when
  * its options were validated, so two instances made from one `make` effect have two names.
  *
  * @internal
  */
-export const forInstance = <C extends Config>(config: C): C => {
-  if (!config.unnamed) return config
-  const name = names.generate("rate-limiter")
-  return { ...config, name, unnamed: false, spec: { ...config.spec, name } }
-}
+export const instanceName = (config: Config): string => config.unnamed ? names.generate("rate-limiter") : config.name
+
+/**
+ * The spec a store opens for the instance named `name`.
+ *
+ * @internal
+ */
+export const instanceSpec = (config: Config, name: string): RateLimiter.RateLimiterStore.Spec =>
+  config.spec.name === name ? config.spec : { ...config.spec, name }
 
 /** @internal */
 export const validateKeyedOptions = (options: unknown): KeyedConfig => {

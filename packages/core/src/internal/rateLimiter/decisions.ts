@@ -19,13 +19,21 @@ import type { Instrument } from "../observer.js"
 import * as algorithms from "./algorithms.js"
 import type { Config } from "./config.js"
 import type { Lane, Waiter } from "./lane.js"
-import type { SyncHandle } from "./memoryStore.js"
 
-/** @internal */
+/**
+ * What decisions need of a limiter: the unkeyed limiter is its own engine.
+ *
+ * @internal
+ */
 export interface Engine {
+  /** the instance's name, in errors, events and metrics */
+  readonly name: string
   readonly config: Config
-  readonly handle: RateLimiter.RateLimiterStore.Handle
-  readonly sync: SyncHandle | undefined
+  /**
+   * The store's handle; undefined when the limiter keeps its state itself (the memory store),
+   * and then every lane has a cell: the handle is only used for lanes without one.
+   */
+  readonly handle: RateLimiter.RateLimiterStore.Handle | undefined
   readonly instrument: Instrument
 }
 
@@ -43,13 +51,13 @@ export const reject = (
   remaining: number,
   reason: Reason
 ): Effect.Effect<never, RateLimited> => {
-  const { config, instrument } = engine
+  const { config, instrument, name } = engine
   const retryAfter = Duration.millis(Math.max(0, retryAfterMillis))
   const error = lane.reportKey === undefined
-    ? new RateLimited({ policyName: config.name, retryAfter, limit: config.spec.limit, remaining })
-    : new RateLimited({ policyName: config.name, key: lane.reportKey, retryAfter, limit: config.spec.limit, remaining })
+    ? new RateLimited({ policyName: name, retryAfter, limit: config.spec.limit, remaining })
+    : new RateLimited({ policyName: name, key: lane.reportKey, retryAfter, limit: config.spec.limit, remaining })
   if (instrument.active) {
-    instrument.emit(ResilienceEvent.CallRejected({ policyName: config.name, policy: "RateLimiter", reason, at: now }))
+    instrument.emit(ResilienceEvent.CallRejected({ policyName: name, policy: "RateLimiter", reason, at: now }))
     instrument.record("rejected", 0)
   }
   return Effect.fail(error)
@@ -74,10 +82,10 @@ export const tryNow = (engine: Engine, lane: Lane, permits: number, now: number)
 
 /** A `tryAcquire` decision, for events and metrics. */
 const report = (engine: Engine, ok: boolean, now: number): void => {
-  const { config, instrument } = engine
+  const { instrument, name } = engine
   if (ok) return instrument.record("success", 0)
   instrument.emit(
-    ResilienceEvent.CallRejected({ policyName: config.name, policy: "RateLimiter", reason: "LimitExceeded", at: now })
+    ResilienceEvent.CallRejected({ policyName: name, policy: "RateLimiter", reason: "LimitExceeded", at: now })
   )
   instrument.record("rejected", 0)
 }
@@ -92,7 +100,7 @@ export const tryTake = (engine: Engine, lane: Lane, permits: number, now: number
     if (engine.instrument.active) report(engine, false, now)
     return Effect.succeed(false)
   }
-  return Effect.map(engine.handle.take(lane.key, permits, now), (decision) => {
+  return Effect.map(engine.handle!.take(lane.key, permits, now), (decision) => {
     lane.freshAt = now + decision.resetAfterMillis
     if (engine.instrument.active) report(engine, decision.allowed, now)
     return decision.allowed
@@ -103,23 +111,23 @@ export const tryTake = (engine: Engine, lane: Lane, permits: number, now: number
 export const remaining = (engine: Engine, lane: Lane, now: number): Effect.Effect<number> =>
   lane.cell !== undefined
     ? Effect.succeed(lane.cell.remaining(now))
-    : Effect.map(engine.handle.take(lane.key, 0, now), (decision) => decision.remaining)
+    : Effect.map(engine.handle!.take(lane.key, 0, now), (decision) => decision.remaining)
 
 /**
  * `acquire` once the fast path (no waiters, permits available) has not admitted the call: decides
  * again, in an uninterruptible region so that a waiter is always unlinked when interrupted, then
- * fails or queues. `resolve` finds the lane again (a keyed limiter may have replaced it).
+ * fails or queues. `resolve` is the lane, or finds it again (a keyed limiter may have replaced it).
  *
  * @internal
  */
 export const acquireSlow = (
   engine: Engine,
-  resolve: (now: number) => Lane,
+  resolve: Lane | ((now: number) => Lane),
   permits: number
 ): Effect.Effect<void, RateLimited> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const lane = resolve(now)
+      const lane = typeof resolve === "function" ? resolve(now) : resolve
       if (lane.cell !== undefined) {
         if (lane.head === undefined) {
           const wait = lane.cell.take(permits, now)
@@ -129,7 +137,7 @@ export const acquireSlow = (
       }
       if (lane.head === undefined) {
         // a remote store may be slow: its calls stay interruptible
-        return Effect.flatMap(restore(engine.handle.take(lane.key, permits, now)), (decision) => {
+        return Effect.flatMap(restore(engine.handle!.take(lane.key, permits, now)), (decision) => {
           lane.freshAt = now + decision.resetAfterMillis
           if (decision.allowed) return admitted(engine)
           return lane.head === undefined
@@ -163,15 +171,15 @@ const exceeded = (
   }
   if (wait === undefined && lane.plan === undefined && lane.cell === undefined) {
     // the planner needs the store's state; the queue may have changed meanwhile, so decide again
-    return Effect.flatMap(restore(engine.handle.snapshot(lane.key, now)), (snapshot) => {
+    return Effect.flatMap(restore(engine.handle!.snapshot(lane.key, now)), (snapshot) => {
       if (lane.head === undefined) {
-        return Effect.flatMap(restore(engine.handle.take(lane.key, permits, now)), (decision) => {
+        return Effect.flatMap(restore(engine.handle!.take(lane.key, permits, now)), (decision) => {
           lane.freshAt = now + decision.resetAfterMillis
           if (decision.allowed) return admitted(engine)
           return planned(engine, lane, permits, now, now + decision.retryAfterMillis, restore)
         })
       }
-      const eta = lane.eta(permits, now, () => algorithms.restore(engine.config.spec, snapshot))
+      const eta = lane.eta(permits, now, () => algorithms.restore(engine.config.params, snapshot))
       return planned(engine, lane, permits, now, eta, restore)
     })
   }
@@ -227,11 +235,11 @@ const waitTurn = (
 ): Effect.Effect<void, RateLimited> => {
   const done = (now: number): Effect.Effect<void> => {
     lane.remove(waiter, true)
-    const { config, instrument } = engine
+    const { instrument, name } = engine
     if (instrument.active) {
       const waited = now - waiter.since
       instrument.emit(ResilienceEvent.LimiterWaited({
-        policyName: config.name,
+        policyName: name,
         ...(lane.reportKey === undefined ? {} : { key: lane.reportKey }),
         permits: waiter.permits,
         waited: Duration.millis(waited),
@@ -248,7 +256,7 @@ const waitTurn = (
       const wait = lane.cell.take(waiter.permits, now)
       return wait === 0 ? done(now) : sleep(now, wait)
     }
-    return Effect.flatMap(restore(engine.handle.take(lane.key, waiter.permits, now)), (decision) => {
+    return Effect.flatMap(restore(engine.handle!.take(lane.key, waiter.permits, now)), (decision) => {
       lane.freshAt = now + decision.resetAfterMillis
       if (decision.allowed) return done(now)
       const wakeAt = now + decision.retryAfterMillis

@@ -4,14 +4,21 @@ import type * as Scope from "effect/Scope"
 import type * as RateLimiter from "../../RateLimiter.js"
 import type { RateLimited } from "../errors.js"
 import { invalidPermits, validateKeyedOptions } from "./config.js"
+import type { KeyedConfig } from "./config.js"
 import * as decisions from "./decisions.js"
 import type { Engine } from "./decisions.js"
-import { makeEngine } from "./limiter.js"
+import { open } from "./limiter.js"
+import type { Opened } from "./limiter.js"
+import { MemoryCells } from "./memoryStore.js"
 import { Registry } from "./registry.js"
 import type { Entry } from "./registry.js"
 
-const build = (engine: Engine, maxKeys: number, idleTimeout: number | undefined): RateLimiter.KeyedRateLimiter => {
-  const { config, handle, sync } = engine
+const build = (config: KeyedConfig, opened: Opened): RateLimiter.KeyedRateLimiter => {
+  const { handle, instrument, name } = opened
+  const engine: Engine = { name, config, handle, instrument }
+  // the memory store is not opened: its cells are kept here
+  const sync = handle === undefined ? new MemoryCells(config.params) : opened.sync
+  const { idleTimeout, maxKeys } = config
   // keys evicted from an effectful store are deleted there after the call that evicted them
   const evicted: Array<string> = []
   const registry = new Registry(
@@ -24,7 +31,7 @@ const build = (engine: Engine, maxKeys: number, idleTimeout: number | undefined)
     if (evicted.length === 0) return Effect.void
     // a key used again since its eviction has fresh state in the store that must stay
     const gone = evicted.splice(0).filter((key) => !registry.entries.has(key))
-    return Effect.forEach(gone, handle.delete, { discard: true })
+    return Effect.forEach(gone, handle!.delete, { discard: true })
   })
   const flushed = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     sync !== undefined ? effect : Effect.ensuring(effect, flush)
@@ -47,7 +54,7 @@ const build = (engine: Engine, maxKeys: number, idleTimeout: number | undefined)
       ))
 
   return {
-    name: config.name,
+    name,
     protect: (key) => {
       const acquireKey = acquire(key, 1)
       return <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(acquireKey, self)
@@ -69,7 +76,7 @@ const build = (engine: Engine, maxKeys: number, idleTimeout: number | undefined)
         // a key this process does not hold is fresh in memory, but may have state in a shared store
         return sync !== undefined
           ? Effect.succeed(config.capacity)
-          : Effect.map(handle.take(key, 0, now), (decision) => decision.remaining)
+          : Effect.map(handle!.take(key, 0, now), (decision) => decision.remaining)
       })),
     size: flushed(Effect.map(Clock.currentTimeMillis, (now) => {
       registry.advance(now)
@@ -83,5 +90,5 @@ export const keyed = (
   options: RateLimiter.KeyedRateLimiter.Options
 ): Effect.Effect<RateLimiter.KeyedRateLimiter, never, Scope.Scope> => {
   const config = validateKeyedOptions(options)
-  return Effect.map(makeEngine(config), (engine) => build(engine, config.maxKeys, config.idleTimeout))
+  return Effect.map(open(config), (opened) => build(config, opened))
 }

@@ -42,14 +42,19 @@ export const decide = (cell: algorithms.Cell, permits: number, now: number): Dec
   }
 }
 
-class MemoryCells implements SyncHandle {
+/**
+ * The cells of one limiter opened on the memory store, by key.
+ *
+ * @internal
+ */
+export class MemoryCells implements SyncHandle {
   readonly cells = new Map<string, algorithms.Cell>()
-  constructor(readonly spec: RateLimiter.RateLimiterStore.Spec) {}
+  constructor(readonly params: algorithms.Params) {}
 
   bind(key: string): algorithms.Cell {
     let cell = this.cells.get(key)
     if (cell === undefined) {
-      cell = algorithms.make(this.spec)
+      cell = algorithms.make(this.params)
       this.cells.set(key, cell)
     }
     return cell
@@ -61,7 +66,8 @@ class MemoryCells implements SyncHandle {
 }
 
 const open = (spec: RateLimiter.RateLimiterStore.Spec): Handle => {
-  const sync = new MemoryCells(spec)
+  const params = new algorithms.Params(spec)
+  const sync = new MemoryCells(params)
   const fresh: Decision = {
     allowed: true,
     remaining: algorithms.capacity(spec),
@@ -75,17 +81,22 @@ const open = (spec: RateLimiter.RateLimiterStore.Spec): Handle => {
         // a read of an unknown key must not grow the map
         permits === 0 && !sync.cells.has(key) ? fresh : decide(sync.bind(key), permits, now)
       ),
-    snapshot: (key, now) => Effect.sync(() => (sync.cells.get(key) ?? algorithms.make(spec)).snapshot(now)),
+    snapshot: (key, now) => Effect.sync(() => (sync.cells.get(key) ?? algorithms.make(params)).snapshot(now)),
     delete: (key) => Effect.sync(() => sync.delete(key))
   }
   return handle
 }
 
 /**
- * Each limiter opened on the store gets its own state, which lives as long as the limiter.
+ * The memory store. Each limiter opened on it gets its own state, which lives as long as the
+ * limiter. A limiter that finds this class need not open it: the limiter keeps its state
+ * itself (one cell, or `MemoryCells` by key), with nothing else per instance.
  *
  * @internal
  */
-export const make = (): Store => ({
-  open: (spec) => Effect.sync(() => open(spec))
-})
+export class MemoryStore implements Store {
+  readonly open = (spec: RateLimiter.RateLimiterStore.Spec): Effect.Effect<Handle> => Effect.sync(() => open(spec))
+}
+
+/** @internal */
+export const make = (): Store => new MemoryStore()
