@@ -267,7 +267,9 @@ describe.each(stores)("RateLimiter properties (%s store)", (_, makeStore) => {
           expect([...order].sort((a, b) => a - b)).toEqual(order)
           for (const a of admitted) {
             expect(a.at).toBeGreaterThanOrEqual(arrivedAt[a.index])
-            if (maxWait !== undefined) expect(a.at - arrivedAt[a.index]).toBeLessThanOrEqual(maxWait + 1e-6)
+            // a sleep is rounded up to whole nanoseconds (1e-6 ms), and the clock's float arithmetic
+            // adds a few ulps on top (seed -46190345 found 9.000001000000111 for maxWait 9)
+            if (maxWait !== undefined) expect(a.at - arrivedAt[a.index]).toBeLessThanOrEqual(maxWait + 1e-6 + 1e-9)
           }
           assertBound(s, admitted.map((a) => [a.at, a.permits] as const))
           assertEarliest(s, admitted.map((a) => ({ ...a, arrived: arrivedAt[a.index] })))
