@@ -61,6 +61,8 @@ export interface Group {
   readonly floor: string
   readonly cases: ReadonlyArray<Case>
   readonly note?: string
+  /** more interleaved rounds than the default, for rows whose noise is large next to the difference sought */
+  readonly rounds?: number
 }
 
 export const callsPerRun = (group: Group): number => group.mode === "in-fiber" ? IN_FIBER_CALLS : 1

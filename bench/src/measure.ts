@@ -58,7 +58,8 @@ export const measureGroup = async (group: Group, timing: Timing): Promise<GroupR
   const once = (c: Case, minCpuTime: number, minSamples: number) =>
     measure(c.run, { min_cpu_time: minCpuTime, min_samples: minSamples, batch_samples: timing.batchSamples })
   for (const c of group.cases) await once(c, timing.minCpuTime / 4, 2)
-  for (let round = 0; round < timing.rounds; round++) {
+  const rounds = Math.max(timing.rounds, group.rounds ?? 0)
+  for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < group.cases.length; i++) {
       const stats = await once(group.cases[i], timing.minCpuTime, timing.minSamples)
       samples[i].push(stats.p50 / perRun)

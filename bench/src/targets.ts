@@ -140,8 +140,9 @@ const memoryTargets = (m: Measurements): ReadonlyArray<TargetRow> => {
 const metricsTargets = (m: Measurements): ReadonlyArray<TargetRow> =>
   metricsPolicies.map((policy) => {
     const target = `Metrics and events: ≤ 0.3 µs per policy per call — ${policy}`
-    const without = findCase(m, "metrics-fiber", policy + WITHOUT)
-    const withMetrics = findCase(m, "metrics-fiber", policy + WITH)
+    const without = findCase(m, "metrics-fiber", policy + WITHOUT) ??
+      findCase(m, "metrics-fork-fiber", policy + WITHOUT)
+    const withMetrics = findCase(m, "metrics-fiber", policy + WITH) ?? findCase(m, "metrics-fork-fiber", policy + WITH)
     if (without === undefined || withMetrics === undefined) return missing(target)
     const extra = pairedDifference(withMetrics, without) / policyCount(policy + WITH)
     return {

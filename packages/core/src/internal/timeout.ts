@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -6,7 +7,7 @@ import * as FiberId from "effect/FiberId"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
-import { timed, withInstrument } from "./observer.js"
+import { withInstrument } from "./observer.js"
 import * as timers from "./timers.js"
 import * as validate from "./validate.js"
 
@@ -43,42 +44,57 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   const { duration, instrumentName, name } = config
   if (!Duration.isFinite(duration)) return self
   const error = name === undefined ? new TimeoutError({ duration }) : new TimeoutError({ policyName: name, duration })
+  const failed = Effect.fail(error)
   const timer = new timers.Timer(Duration.toMillis(duration))
-  return withInstrument("Timeout", instrumentName, (instrument, clock, caller) => {
-    const onTimeout: Effect.Effect<never, TimeoutError> = instrument.active
-      ? Effect.suspend(() => {
-        instrument.emit(
-          ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at: clock.unsafeCurrentTimeMillis() })
-        )
-        return Effect.fail(error)
-      })
-      : Effect.fail(error)
-    const guarded = Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(self)), (fiber) => {
-        let timedOut = false
-        return timers.armed(timer, clock, () => {
-          timedOut = true
-          fiber.unsafeInterruptAsFork(FiberId.none)
-        }, (deadline) =>
-          Effect.flatMap(
-            Effect.async<Exit.Exit<A, E>>((resume) => {
-              fiber.addObserver((exit) => resume(Effect.succeed(exit)))
-              // the caller was interrupted: interrupt `self`, waiting for its finalizers
-              return Effect.suspend(() => {
+  return withInstrument(
+    "Timeout",
+    instrumentName,
+    (instrument, clock, caller) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Effect.fork(restore(self)), (fiber) => {
+          // with an active instrument the outcome and duration are recorded where the caller
+          // resumes: one place sees success, failure, timeout and the caller's interruption
+          const start = instrument.active ? clock.unsafeCurrentTimeMillis() : 0
+          let timedOut = false
+          return timers.armed(timer, clock, () => {
+            timedOut = true
+            fiber.unsafeInterruptAsFork(FiberId.none)
+          }, (deadline) =>
+            Effect.flatMap(
+              Effect.async<Exit.Exit<A, E>>((resume) => {
+                fiber.addObserver((exit) => resume(Effect.succeed(exit)))
+                // the caller was interrupted: interrupt `self`, waiting for its finalizers
+                return Effect.suspend(() => {
+                  deadline.cancel(caller.currentScheduler)
+                  if (instrument.active) instrument.record("interrupted", clock.unsafeCurrentTimeMillis() - start)
+                  return Fiber.interrupt(fiber)
+                })
+              }),
+              (exit): Effect.Effect<A, E | TimeoutError> => {
                 deadline.cancel(caller.currentScheduler)
-                return Fiber.interrupt(fiber)
-              })
-            }),
-            (exit): Effect.Effect<A, E | TimeoutError> => {
-              deadline.cancel(caller.currentScheduler)
-              if (timedOut) return onTimeout
-              return Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit
-            }
-          ))
-      })
-    )
-    return instrument.active ? timed(instrument, clock, guarded) : guarded
-  })
+                if (instrument.active) {
+                  const now = clock.unsafeCurrentTimeMillis()
+                  if (timedOut) {
+                    instrument.emit(ResilienceEvent.TimedOut({ policyName: instrumentName, duration, at: now }))
+                  }
+                  instrument.record(
+                    timedOut
+                      ? "failure"
+                      : Exit.isSuccess(exit)
+                      ? "success"
+                      : Cause.isInterruptedOnly(exit.cause)
+                      ? "interrupted"
+                      : "failure",
+                    now - start
+                  )
+                }
+                if (timedOut) return failed
+                return Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit
+              }
+            ))
+        })
+      )
+  )
 }
 
 /** @internal */
