@@ -1,6 +1,7 @@
 /**
  * The shared deadline lists behind Timeout and Hedge: one fiber per (Clock, duration), however
- * many calls are waiting; every deadline fires at its own time; nothing is left behind.
+ * many calls are waiting; every deadline fires at its own time; nothing is left behind. And what
+ * the child fiber that runs their call passes back to the caller.
  */
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as Timeout from "@effect-resilience/core/Timeout"
@@ -12,6 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
 import type * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/TestClock"
 import * as timers from "../src/internal/timers.js"
@@ -233,4 +237,61 @@ describe("shared deadline lists on the live Clock", () => {
       }
       expect(after).toBeLessThanOrEqual(before)
     }))
+})
+
+describe("FiberRefs set by a call in a child fiber reach the caller, as with Fiber.join", () => {
+  const ref = FiberRef.unsafeMake("initial")
+  const policies: ReadonlyArray<
+    readonly [string, <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, unknown, R>]
+  > = [
+    ["Timeout.timeout", Timeout.timeout("1 second")],
+    ["Hedge.hedge", Hedge.hedge({ delay: "1 second" })]
+  ]
+
+  for (const [name, policy] of policies) {
+    it.effect(`${name}: a FiberRef set by the call is seen afterwards; one it did not set is left alone`, () =>
+      Effect.gen(function*() {
+        // set by the call: inherited
+        yield* FiberRef.set(ref, "initial")
+        expect(yield* FiberRef.set(ref, "set by the call").pipe(Effect.as(1), policy)).toBe(1)
+        expect(yield* FiberRef.get(ref)).toBe("set by the call")
+        // set by a fiber the call joined: inherited too
+        yield* FiberRef.set(ref, "initial")
+        yield* Effect.fork(FiberRef.set(ref, "set by a grandchild")).pipe(Effect.flatMap(Fiber.join), policy)
+        expect(yield* FiberRef.get(ref)).toBe("set by a grandchild")
+        // not set by the call: the caller's own later value stays
+        yield* FiberRef.set(ref, "caller")
+        expect(yield* Effect.succeed(2).pipe(policy)).toBe(2)
+        expect(yield* FiberRef.get(ref)).toBe("caller")
+        // a failed call passes nothing on (Fiber.join inherits only on success)
+        yield* FiberRef.set(ref, "caller")
+        yield* Effect.flip(FiberRef.set(ref, "set by a failure").pipe(Effect.zipRight(Effect.fail("boom")), policy))
+        expect(yield* FiberRef.get(ref)).toBe("caller")
+      }))
+
+    it.effect(`${name}: a changed runtime flag is passed on, as Fiber.join does`, () =>
+      Effect.gen(function*() {
+        // flip a flag the test fiber has (whichever way the test runtime set it)
+        const flag = RuntimeFlags.OpSupervision
+        const initially = RuntimeFlags.isEnabled(yield* Effect.getRuntimeFlags, flag)
+        const flipped = (fiberFlags: RuntimeFlags.RuntimeFlags) =>
+          RuntimeFlags.isEnabled(fiberFlags, flag) !== initially
+        const flip = Effect.patchRuntimeFlags(
+          initially ? RuntimeFlagsPatch.disable(flag) : RuntimeFlagsPatch.enable(flag)
+        )
+        // each in a fresh fiber, whose flags are read after the call (awaited, not joined: a join
+        // would pass its flags on to the test's fiber)
+        const inFreshFiber = (effect: Effect.Effect<unknown, unknown>) =>
+          Effect.flatMap(
+            Effect.fork(Effect.zipRight(effect, Effect.getRuntimeFlags)),
+            (fiber) => Effect.flatten(Fiber.await(fiber))
+          )
+        const joined = yield* inFreshFiber(Effect.flatMap(Effect.fork(flip), Fiber.join))
+        const viaPolicy = yield* inFreshFiber(policy(flip))
+        const unchanged = yield* inFreshFiber(policy(Effect.void))
+        expect(flipped(joined)).toBe(true)
+        expect(flipped(viaPolicy)).toBe(true)
+        expect(flipped(unchanged)).toBe(false)
+      }))
+  }
 })
