@@ -8,7 +8,6 @@ import type * as Scheduler from "effect/Scheduler"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
-import * as inherit from "./inherit.js"
 import { type Instrument, withInstrument } from "./observer.js"
 import { isBudget } from "./retry.js"
 import * as timers from "./timers.js"
@@ -188,7 +187,7 @@ class Coordinator<A, E, R> {
       const winner = this.attempts[message]
       const value = exit.value
       const outcome = message === 0 ? "success" : "hedged"
-      const won = Effect.map(inherit.inheritAll(winner), () => {
+      const won = Effect.map(winner.inheritAll, () => {
         this.record(outcome)
         return value
       })

@@ -7,7 +7,6 @@ import * as FiberId from "effect/FiberId"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { dualValidated } from "./dual.js"
 import { TimeoutError } from "./errors.js"
-import * as inherit from "./inherit.js"
 import { withInstrument } from "./observer.js"
 import * as timers from "./timers.js"
 import * as validate from "./validate.js"
@@ -90,7 +89,7 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
                   )
                 }
                 if (timedOut) return failed
-                return Exit.isSuccess(exit) ? Effect.as(inherit.inheritAll(fiber), exit.value) : exit
+                return Exit.isSuccess(exit) ? Effect.as(fiber.inheritAll, exit.value) : exit
               }
             ))
         })
