@@ -43,20 +43,21 @@ export const validateOptions = (options: unknown): Config => {
  * queue and no join: the caller sleeps on one callback between signals, and the only point where
  * it can be interrupted is that wait.
  *
- * The inbox holds numbers: `k ≥ 0` is "attempt k has exited" (its exit is in `exits[k]`), `-1 - n`
- * is "the delay armed after n launches has passed" (stale once another attempt has started).
+ * The inbox holds `k, exit` for "attempt k has exited" and `-1 - n` for "the delay armed after n
+ * launches has passed" (stale once another attempt has started).
  */
 class Coordinator<A, E, R> {
   readonly attempts: Array<Fiber.RuntimeFiber<A, E>> = []
-  readonly exits: Array<Exit.Exit<A, E> | undefined> = []
-  readonly inbox: Array<number> = []
+  /** `k, exit` when attempt k has exited; `-1 - n` when the delay armed after n launches passed */
+  readonly inbox: Array<number | Exit.Exit<A, E>> = []
   resume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   timer: timers.Entry | undefined = undefined
   running = 0
   primaryCause: Cause.Cause<E> | undefined = undefined
   start = 0
   readonly attempt: Effect.Effect<A, E, R>
-  readonly wait: Effect.Effect<A, E, R>
+  /** made on the first wait */
+  private wait: Effect.Effect<A, E, R> | undefined = undefined
   readonly maxAttempts: number
 
   constructor(
@@ -69,12 +70,15 @@ class Coordinator<A, E, R> {
     restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
   ) {
     this.attempt = restore(self)
-    this.wait = Effect.flatMap(restore(Effect.async<void>(this.register)), this.next)
+    this.restore = restore
     this.maxAttempts = 1 + config.maxHedges
   }
 
-  signal(message: number): void {
-    this.inbox.push(message)
+  private readonly restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
+
+  signal(message: number, exit?: Exit.Exit<A, E>): void {
+    if (exit === undefined) this.inbox.push(message)
+    else this.inbox.push(message, exit)
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined
@@ -92,25 +96,27 @@ class Coordinator<A, E, R> {
     })
   }
 
-  readonly next = (): Effect.Effect<A, E, R> => this.loop()
-
-  loop(): Effect.Effect<A, E, R> {
-    while (this.inbox.length > 0) {
-      const decided = this.handle(this.inbox.shift()!)
-      if (decided !== undefined) return decided
-    }
-    return this.wait
-  }
-
-  begin(): Effect.Effect<A, E, R> {
-    return Effect.flatMap(Effect.fork(this.attempt), this.launchedFirst)
-  }
-
-  readonly launchedFirst = (fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<A, E, R> => {
-    this.adopt(fiber)
+  /** the continuation of the first fork (with the primary's fiber) and of every wait (void) */
+  readonly next = (primary: Fiber.RuntimeFiber<A, E> | void): Effect.Effect<A, E, R> => {
+    if (primary === undefined) return this.loop()
+    this.adopt(primary)
     const started = this.armTimer()
     const next = this.loop()
     return started === Effect.void ? next : Effect.zipRight(started, next)
+  }
+
+  loop(): Effect.Effect<A, E, R> {
+    const inbox = this.inbox
+    while (inbox.length > 0) {
+      const message = inbox.shift() as number
+      const decided = this.handle(message, message >= 0 ? inbox.shift() as Exit.Exit<A, E> : undefined)
+      if (decided !== undefined) return decided
+    }
+    return this.wait ??= Effect.flatMap(this.restore(Effect.async<void>(this.register)), this.next)
+  }
+
+  begin(): Effect.Effect<A, E, R> {
+    return Effect.flatMap(Effect.fork(this.attempt), this.next)
   }
 
   launch(): Effect.Effect<void, never, R> {
@@ -123,12 +129,8 @@ class Coordinator<A, E, R> {
   adopt(fiber: Fiber.RuntimeFiber<A, E>): void {
     const index = this.attempts.length
     this.attempts.push(fiber)
-    this.exits.push(undefined)
     this.running++
-    fiber.addObserver((exit) => {
-      this.exits[index] = exit
-      this.signal(index)
-    })
+    fiber.addObserver((exit) => this.signal(index, exit))
   }
 
   // the hedge delay is a deadline on the Clock's shared timer (no fiber of its own)
@@ -173,14 +175,14 @@ class Coordinator<A, E, R> {
   }
 
   /** the decision for one signal, or `undefined` to read the next */
-  handle(message: number): Effect.Effect<A, E, R> | undefined {
+  handle(message: number, attemptExit: Exit.Exit<A, E> | undefined): Effect.Effect<A, E, R> | undefined {
     if (message < 0) {
       if (-1 - message !== this.attempts.length) return undefined
       this.timer = undefined
-      return Effect.flatMap(this.tryHedge(), this.next)
+      return Effect.flatMap(this.tryHedge(), () => this.loop())
     }
     this.running--
-    const exit = this.exits[message]!
+    const exit = attemptExit!
     if (Exit.isSuccess(exit)) {
       // every loser is interrupted, and has run its finalizers, before the winner returns
       this.stopTimer()
