@@ -16,7 +16,6 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
-import type * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/TestClock"
 import * as timers from "../src/internal/timers.js"
 
@@ -26,7 +25,7 @@ const clock = Effect.clockWith(Effect.succeed)
 /** lists with a fiber on this fiber's Clock */
 const activeLists = Effect.map(clock, (c) => timers.activeLists(c).length)
 
-/** Scheduler turns until `done` holds (at most 200) */
+/** Scheduler turns until `done` holds (at most 200); the idle check runs on microtasks between them */
 const until = (done: Effect.Effect<boolean>) =>
   Effect.gen(function*() {
     for (let i = 0; i < 200 && !(yield* done); i++) yield* Effect.yieldNow()
@@ -110,10 +109,7 @@ describe("shared deadline lists", () => {
           timers.armed(timer, c, () =>
             fired++, (entry) =>
             Effect.onInterrupt(Effect.never, () =>
-              Effect.withFiberRuntime((fiber) => {
-                entry.cancel(fiber.currentScheduler)
-                return Effect.void
-              })))
+              Effect.sync(() => entry.cancel())))
         )
       )
       yield* TestClock.adjust("500 millis")
@@ -160,9 +156,6 @@ describe("shared deadline lists", () => {
     ({ steps }) =>
       Effect.gen(function*() {
         const c = yield* clock
-        const scheduler = yield* Effect.withFiberRuntime<Scheduler.Scheduler>((fiber) =>
-          Effect.succeed(fiber.currentScheduler)
-        )
         const timerOf = new Map<number, timers.Timer>()
         const armed: Array<{ entry: timers.Entry; at: number; firedAt: number | undefined; cancelled: boolean }> = []
         for (const step of steps) {
@@ -186,7 +179,7 @@ describe("shared deadline lists", () => {
           } else if (step._tag === "cancel") {
             const record = armed[step.index]
             if (record !== undefined && record.firedAt === undefined) {
-              record.entry.cancel(scheduler)
+              record.entry.cancel()
               record.cancelled = true
             }
           } else {
@@ -210,7 +203,7 @@ describe("shared deadline lists", () => {
           }
         }
         // cancel what is left: nothing stays behind
-        for (const record of armed) if (record.firedAt === undefined) record.entry.cancel(scheduler)
+        for (const record of armed) if (record.firedAt === undefined) record.entry.cancel()
         yield* settle(0)
         expect(yield* activeLists).toBe(0)
       }),

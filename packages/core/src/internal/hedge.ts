@@ -4,7 +4,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import type * as Scheduler from "effect/Scheduler"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
 import { dualValidated } from "./dual.js"
@@ -66,7 +65,6 @@ class Coordinator<A, E, R> {
     readonly delayTimer: timers.Timer,
     readonly instrument: Instrument,
     readonly clock: Clock.Clock,
-    readonly scheduler: Scheduler.Scheduler,
     restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
   ) {
     this.attempt = restore(self)
@@ -144,7 +142,7 @@ class Coordinator<A, E, R> {
 
   stopTimer(): void {
     if (this.timer !== undefined) {
-      this.timer.cancel(this.scheduler)
+      this.timer.cancel()
       this.timer = undefined
     }
   }
@@ -212,9 +210,9 @@ class Coordinator<A, E, R> {
 export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effect.Effect<A, E, R> => {
   const delayTimer = new timers.Timer(Duration.toMillis(config.delay))
   const budget = config.budget
-  return withInstrument("Hedge", config.name, (instrument, clock, caller) =>
+  return withInstrument("Hedge", config.name, (instrument, clock) =>
     Effect.uninterruptibleMask((restore) => {
-      const coordinator = new Coordinator(self, config, delayTimer, instrument, clock, caller.currentScheduler, restore)
+      const coordinator = new Coordinator(self, config, delayTimer, instrument, clock, restore)
       if (instrument.active) coordinator.start = clock.unsafeCurrentTimeMillis()
       return budget === undefined
         ? coordinator.begin()

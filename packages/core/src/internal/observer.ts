@@ -10,7 +10,6 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
 import type { ResilienceEvent } from "../ResilienceEvent.js"
 
 /** @internal */
@@ -102,7 +101,7 @@ export const timed = <A, E, R>(
   Effect.matchCauseEffect(effect, recording<A, E>(instrument, clock, clock.unsafeCurrentTimeMillis()))
 
 /**
- * Runs `f` with the instrument for this kind and name, the fiber's Clock and the fiber, in one step: the
+ * Runs `f` with the instrument for this kind and name and the fiber's Clock, in one step: the
  * combinators call it on every call.
  *
  * @internal
@@ -110,12 +109,11 @@ export const timed = <A, E, R>(
 export const withInstrument = <A, E, R>(
   kind: PolicyKind,
   name: string,
-  f: (instrument: Instrument, clock: Clock.Clock, fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A, E, R>
+  f: (instrument: Instrument, clock: Clock.Clock) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) =>
     f(
       instrumentFrom(fiber.currentContext, kind, name),
-      Context.get(fiber.currentDefaultServices, Clock.Clock),
-      fiber
+      Context.get(fiber.currentDefaultServices, Clock.Clock)
     )
   )

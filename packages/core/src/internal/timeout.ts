@@ -49,7 +49,7 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
   return withInstrument(
     "Timeout",
     instrumentName,
-    (instrument, clock, caller) =>
+    (instrument, clock) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(Effect.fork(restore(self)), (fiber) => {
           // with an active instrument the outcome and duration are recorded where the caller
@@ -65,13 +65,13 @@ export const run = <A, E, R>(self: Effect.Effect<A, E, R>, config: Config): Effe
                 fiber.addObserver((exit) => resume(Effect.succeed(exit)))
                 // the caller was interrupted: interrupt `self`, waiting for its finalizers
                 return Effect.suspend(() => {
-                  deadline.cancel(caller.currentScheduler)
+                  deadline.cancel()
                   if (instrument.active) instrument.record("interrupted", clock.unsafeCurrentTimeMillis() - start)
                   return Fiber.interrupt(fiber)
                 })
               }),
               (exit): Effect.Effect<A, E | TimeoutError> => {
-                deadline.cancel(caller.currentScheduler)
+                deadline.cancel()
                 if (instrument.active) {
                   const now = clock.unsafeCurrentTimeMillis()
                   if (timedOut) {

@@ -9,9 +9,11 @@
  *
  * Arming a deadline therefore allocates one entry and, while the list's fiber runs, no fiber and
  * no Clock timer. The fiber stops when the list is empty: at once if the last entry fired, and
- * after a few scheduler turns without a new entry if the last one was cancelled, so back-to-back
+ * after a few microtask turns without a new entry if the last one was cancelled, so back-to-back
  * calls reuse it while an idle program is left with no pending Clock timer (a timer would keep
- * a Node process alive for up to the whole duration after the last call).
+ * a Node process alive for up to the whole duration after the last call). That idle check is
+ * housekeeping, not time: it runs on microtasks (`queueMicrotask`), which cost a fraction of a
+ * task on Effect's scheduler, and it never decides when a deadline fires.
  *
  * Deadlines are absolute Clock times taken when armed, so a list's fiber that starts late (or a
  * TestClock moved before it ran) still fires every entry that is due.
@@ -21,11 +23,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import type * as Scheduler from "effect/Scheduler"
 
 /**
- * Scheduler turns an emptied list waits, without a new entry, before its fiber stops. Back-to-back
- * calls (a loop of `Effect.runPromise`) arm the next entry within two or three turns.
+ * Microtask turns an emptied list waits, without a new entry, before its fiber stops. Back-to-back
+ * calls (a loop of `Effect.runPromise`) arm the next entry within two or three turns; a program
+ * that waits for I/O between calls restarts the fiber on its next call (one fork).
  */
 const IDLE_TURNS = 8
 
@@ -38,14 +40,13 @@ export class Entry {
   constructor(readonly list: TimerList, readonly at: number, readonly fire: () => void) {}
 
   /**
-   * Removes the entry if it has not fired. `scheduler` runs the idle check of a list this
-   * empties (the cancelling fiber's scheduler).
+   * Removes the entry if it has not fired; a list this empties starts its idle check.
    */
-  cancel(scheduler: Scheduler.Scheduler): void {
+  cancel(): void {
     if (!this.armed) return
     const list = this.list
     list.unlink(this)
-    if (list.head === undefined) list.idle(scheduler)
+    if (list.head === undefined) list.idle()
   }
 }
 
@@ -62,7 +63,6 @@ export class TimerList {
   private checking = false
   private seen = 0
   private quietTurns = 0
-  private scheduler: Scheduler.Scheduler | undefined = undefined
 
   constructor(
     readonly clock: Clock.Clock,
@@ -120,13 +120,12 @@ export class TimerList {
     })
   })
 
-  idle(scheduler: Scheduler.Scheduler): void {
+  idle(): void {
     if (this.checking || this.stopped) return
     this.checking = true
     this.seen = this.armedCount
     this.quietTurns = 0
-    this.scheduler = scheduler
-    scheduler.scheduleTask(this.check, 0)
+    queueMicrotask(this.check)
   }
 
   private readonly check = (): void => {
@@ -142,7 +141,7 @@ export class TimerList {
       this.stop(true)
       return
     }
-    this.scheduler!.scheduleTask(this.check, 0)
+    queueMicrotask(this.check)
   }
 
   private stop(interrupt: boolean): void {
