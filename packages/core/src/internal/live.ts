@@ -126,13 +126,17 @@ class LiveInstrument implements Instrument {
     }
   }
 
+  /** the counter of successful calls: the one every call on the success path updates */
+  #success: Metric.Metric.Counter<number> | undefined = undefined
+
   readonly record = (outcome: CallOutcome, durationMillis: number): void => {
     if (!this.options.metrics) return
     const label = outcome === "hedged" ? "success" : outcome
-    let calls = this.#calls.get(label)
+    let calls = label === "success" ? this.#success : this.#calls.get(label)
     if (calls === undefined) {
       calls = handle(keys.calls, { name: this.name, policy: this.kind, outcome: label })
       this.#calls.set(label, calls)
+      if (label === "success") this.#success = calls
     }
     calls.unsafeUpdate(1, NO_TAGS)
     if (outcome === "hedged") this.count(keys.hedges, { outcome: "won" }, "hedge:won")
