@@ -110,10 +110,17 @@ export const withInstrument = <A, E, R>(
   kind: PolicyKind,
   name: string,
   f: (instrument: Instrument, clock: Clock.Clock) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiberRuntime((fiber) =>
-    f(
-      instrumentFrom(fiber.currentContext, kind, name),
-      Context.get(fiber.currentDefaultServices, Clock.Clock)
-    )
-  )
+): Effect.Effect<A, E, R> => {
+  // the fiber's context is usually the same object from one call to the next (a loop, a
+  // request handler under one layer): the instrument is looked up again only when it changes
+  let lastContext: Context.Context<never> | undefined
+  let lastInstrument: Instrument = noopInstrument
+  return Effect.withFiberRuntime((fiber) => {
+    const context = fiber.currentContext
+    if (context !== lastContext) {
+      lastContext = context
+      lastInstrument = instrumentFrom(context, kind, name)
+    }
+    return f(lastInstrument, Context.get(fiber.currentDefaultServices, Clock.Clock))
+  })
+}
