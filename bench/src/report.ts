@@ -102,7 +102,7 @@ export const renderReport = (m: Measurements, info: RunInfo, notes: string | und
     "  (`Effect.whileLoop`, which does not yield between calls as `Effect.repeatN` does), reported",
     "  per call; how Effect applications really use policies.",
     `- mitata \`measure\`: a warm-up round, then ${info.timing.rounds} interleaved rounds of at least ` +
-      `${(info.timing.minCpuTime / 1e6).toFixed(0)} ms`,
+      `${(info.timing.minCpuTime / 1e6).toFixed(0)} ms (more where a group says so: those a target is read from)`,
     `  and ${info.timing.minSamples} samples per row (${info.timing.batchSamples} calls per sample for fast rows).`,
     "  A row's time is the median of its rounds' medians; its ratios are the medians of its",
     "  per-round ratios (against the floor measured in the same round), so slow drift largely cancels;",
@@ -136,6 +136,7 @@ export const renderReport = (m: Measurements, info: RunInfo, notes: string | und
       `### ${g.group.title}`,
       "",
       `Floor: \`${g.group.floor}\`.` + (g.bestPeer === undefined ? " No peers." : ` Best peer: ${g.bestPeer}.`) +
+        (g.group.rounds === undefined ? "" : ` ${g.group.rounds} rounds.`) +
         (g.group.note === undefined ? "" : ` ${g.group.note}`),
       "",
       "| case | | median per call | × floor | × floor, range over rounds | × best peer |",

@@ -7,7 +7,7 @@ import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import { circuitBreaker, ConsecutiveBreaker, handleAll, SamplingBreaker } from "cockatiel"
 import type * as Effect from "effect/Effect"
 import Opossum from "opossum"
-import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings } from "../harness.js"
+import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings, TARGET_ROUNDS } from "../harness.js"
 
 export const oursConsecutive = () =>
   CircuitBreaker.make({
@@ -77,6 +77,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "breaker-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Circuit breaker, success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

@@ -8,7 +8,7 @@ import Bottleneck from "bottleneck"
 import { bulkhead } from "cockatiel"
 import * as Effect from "effect/Effect"
 import pLimit from "p-limit"
-import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings } from "../harness.js"
+import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings, TARGET_ROUNDS } from "../harness.js"
 
 export const oursBulkhead = () => Bulkhead.make({ maxConcurrent: settings.maxConcurrent, maxQueue: Infinity })
 export const semaphore = () => Effect.runSync(Effect.makeSemaphore(settings.maxConcurrent))
@@ -38,6 +38,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "bulkhead-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Bulkhead (limit 100), success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

@@ -4,7 +4,7 @@
 import * as Fallback from "@effect-resilience/core/Fallback"
 import { fallback, handleAll } from "cockatiel"
 import * as Effect from "effect/Effect"
-import { call, fn, type Group, inFiber, perCall } from "../harness.js"
+import { call, fn, type Group, inFiber, perCall, TARGET_ROUNDS } from "../harness.js"
 
 export const fallbackOurs = Fallback.fallback({ to: () => Effect.succeed(0) })
 const ours = call.pipe(fallbackOurs)
@@ -26,6 +26,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "fallback-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Fallback, success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as EffectRateLimiter from "effect/RateLimiter"
 import * as Ref from "effect/Ref"
 import { RateLimiterMemory } from "rate-limiter-flexible"
-import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings } from "../harness.js"
+import { build, call, disposeAtExit, fn, type Group, inFiber, perCall, settings, TARGET_ROUNDS } from "../harness.js"
 
 export const algorithms: ReadonlyArray<RateLimiter.Algorithm> = ["token-bucket", "fixed-window", "sliding-window"]
 
@@ -93,6 +93,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "limiter-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Rate limiter protect, admitted, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

@@ -4,7 +4,7 @@
  * stateful policy made under the layer reports to it; a combinator reports when it runs under it.
  */
 import type * as Effect from "effect/Effect"
-import { build, buildObserved, call, type Group, inFiber } from "../harness.js"
+import { build, buildObserved, call, type Group, inFiber, TARGET_ROUNDS } from "../harness.js"
 import { oursConsecutive } from "./breaker.js"
 import { oursBulkhead } from "./bulkhead.js"
 import { fallbackOurs } from "./fallback.js"
@@ -52,6 +52,7 @@ const forking = new Set(["Timeout", "Hedge"])
 export const groups: ReadonlyArray<Group> = [
   {
     id: "metrics-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Metrics and events off vs on (ours), success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

@@ -7,7 +7,7 @@ import { ExponentialBackoff, handleAll, retry } from "cockatiel"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import pRetry from "p-retry"
-import { call, fn, type Group, inFiber, perCall, settings } from "../harness.js"
+import { call, fn, type Group, inFiber, perCall, settings, TARGET_ROUNDS } from "../harness.js"
 
 export const retryOurs = Retry.retry({
   schedule: Retry.exponential({ base: `${settings.retryBaseMillis} millis`, maxRetries: settings.maxRetries })
@@ -42,6 +42,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "retry-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Retry, success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",

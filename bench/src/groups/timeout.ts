@@ -8,7 +8,7 @@ import * as Timeout from "@effect-resilience/core/Timeout"
 import { timeout, TimeoutStrategy } from "cockatiel"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { call, fn, type Group, inFiber, perCall, settings } from "../harness.js"
+import { call, fn, type Group, inFiber, perCall, settings, TARGET_ROUNDS } from "../harness.js"
 
 export const FORK_JOIN = "Effect.fork + Fiber.join"
 export const timeoutOurs = Timeout.timeout(`${settings.timeoutMillis} millis`)
@@ -52,6 +52,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "timeout-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Timeout (1 s), success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",
@@ -67,6 +68,7 @@ export const groups: ReadonlyArray<Group> = [
   },
   {
     id: "hedge-fiber",
+    rounds: TARGET_ROUNDS,
     title: "Hedge (delay 1 s), success path, in-fiber",
     mode: "in-fiber",
     floor: "Effect.promise(fn)",
