@@ -23,6 +23,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import { type Linked, LinkedList } from "./waitQueue.js"
 
 /**
  * Microtask turns an emptied list waits, without a new entry, before its fiber stops. Back-to-back
@@ -32,28 +33,30 @@ import * as FiberId from "effect/FiberId"
 const IDLE_TURNS = 8
 
 /** @internal */
-export class Entry {
+export class Entry implements Linked<Entry> {
   prev: Entry | undefined = undefined
   next: Entry | undefined = undefined
-  /** false once fired or cancelled */
-  armed = true
+  /** true while armed: false once fired or cancelled */
+  linked = false
   constructor(readonly list: TimerList, readonly at: number, readonly fire: () => void) {}
+
+  get armed(): boolean {
+    return this.linked
+  }
 
   /**
    * Removes the entry if it has not fired; a list this empties starts its idle check.
    */
   cancel(): void {
-    if (!this.armed) return
     const list = this.list
-    list.unlink(this)
-    if (list.head === undefined) list.idle()
+    if (list.entries.remove(this) && list.entries.head === undefined) list.idle()
   }
 }
 
 /** @internal */
 export class TimerList {
-  head: Entry | undefined = undefined
-  tail: Entry | undefined = undefined
+  /** in arrival order, which is deadline order: one duration for all */
+  readonly entries = new LinkedList<Entry>()
   /** a fiber is started (or being started) for this list */
   running = false
   stopped = false
@@ -71,38 +74,20 @@ export class TimerList {
   ) {}
 
   push(fire: () => void): Entry {
-    const entry = new Entry(this, this.clock.unsafeCurrentTimeMillis() + this.millis, fire)
-    const tail = this.tail
-    if (tail === undefined) {
-      this.head = entry
-    } else {
-      tail.next = entry
-      entry.prev = tail
-    }
-    this.tail = entry
     this.armedCount++
-    return entry
-  }
-
-  unlink(entry: Entry): void {
-    entry.armed = false
-    const { next, prev } = entry
-    if (prev === undefined) this.head = next
-    else prev.next = next
-    if (next === undefined) this.tail = prev
-    else next.prev = prev
-    entry.prev = entry.next = undefined
+    return this.entries.append(new Entry(this, this.clock.unsafeCurrentTimeMillis() + this.millis, fire))
   }
 
   /** the fiber's body: fire what is due, sleep until the next head expires */
   readonly loop: Effect.Effect<void> = Effect.suspend(() => {
     if (this.stopped) return Effect.void
     const now = this.clock.unsafeCurrentTimeMillis()
-    let entry = this.head
+    const entries = this.entries
+    let entry = entries.head
     while (entry !== undefined && entry.at <= now) {
-      this.unlink(entry)
+      entries.shift()
       entry.fire()
-      entry = this.head
+      entry = entries.head
     }
     if (entry === undefined) {
       this.stop(false)
@@ -129,7 +114,7 @@ export class TimerList {
   }
 
   private readonly check = (): void => {
-    if (this.stopped || this.head !== undefined) {
+    if (this.stopped || this.entries.head !== undefined) {
       this.checking = false
       return
     }
