@@ -234,7 +234,7 @@ const waitTurn = (
   restore: Restore
 ): Effect.Effect<void, RateLimited> => {
   const done = (now: number): Effect.Effect<void> => {
-    lane.remove(waiter, true)
+    lane.leave(waiter, true)
     const { instrument, name } = engine
     if (instrument.active) {
       const waited = now - waiter.since
@@ -262,7 +262,7 @@ const waitTurn = (
       const wakeAt = now + decision.retryAfterMillis
       if (deadline !== undefined && wakeAt > deadline + algorithms.minStep(deadline)) {
         // other processes took the permits this waiter planned on
-        lane.remove(waiter, false)
+        lane.leave(waiter, false)
         return reject(engine, lane, now, decision.retryAfterMillis, decision.remaining, "MaxWaitExceeded")
       }
       return sleep(now, decision.retryAfterMillis)
@@ -278,5 +278,5 @@ const waitTurn = (
       )
   )
   const body = waiter.turn === undefined ? turn : Effect.zipRight(restore(Deferred.await(waiter.turn)), turn)
-  return Effect.onInterrupt(body, () => Effect.sync(() => lane.remove(waiter, false)))
+  return Effect.onInterrupt(body, () => Effect.sync(() => lane.leave(waiter, false)))
 }

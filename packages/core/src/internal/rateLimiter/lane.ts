@@ -11,13 +11,15 @@
 import * as Deferred from "effect/Deferred"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import { type Linked, LinkedList } from "../waitQueue.js"
 import * as algorithms from "./algorithms.js"
 
 /** @internal */
-export class Waiter {
+export class Waiter implements Linked<Waiter> {
   prev: Waiter | undefined = undefined
   next: Waiter | undefined = undefined
-  queued = true
+  /** true while queued */
+  linked = false
   /** completed when this waiter becomes the head; absent for a waiter that was the head at once */
   turn: Deferred.Deferred<void> | undefined = undefined
   constructor(readonly permits: number, readonly since: number) {}
@@ -34,10 +36,12 @@ export interface Owner {
   readonly vacated: (lane: Lane) => void
 }
 
-/** @internal */
-export class Lane {
-  head: Waiter | undefined = undefined
-  tail: Waiter | undefined = undefined
+/**
+ * The lane is itself the list of its waiters (`head` is the one taking permits).
+ *
+ * @internal
+ */
+export class Lane extends LinkedList<Waiter> {
   owner: Owner | undefined = undefined
   /**
    * The state after every queued waiter has been admitted, each as soon as its permits exist,
@@ -55,7 +59,9 @@ export class Lane {
     readonly reportKey: string | undefined,
     /** the key's state, for stores with a synchronous face */
     readonly cell: algorithms.Cell | undefined
-  ) {}
+  ) {
+    super()
+  }
 
   /**
    * Appends a waiter. With `planned`, the plan (when known) is extended by it; otherwise the
@@ -63,17 +69,14 @@ export class Lane {
    */
   enqueue(permits: number, now: number, planned: boolean): Waiter {
     const waiter = new Waiter(permits, now)
-    const tail = this.tail
-    if (tail === undefined) {
-      this.head = this.tail = waiter
+    if (this.tail === undefined) {
+      this.append(waiter)
       this.plan = undefined
       this.owner?.occupied(this)
       return waiter
     }
     waiter.turn = Deferred.unsafeMake<void>(FiberId.none)
-    waiter.prev = tail
-    tail.next = waiter
-    this.tail = waiter
+    this.append(waiter)
     if (planned && this.plan !== undefined) {
       this.planEta = algorithms.takeAtEarliest(this.plan, permits, Math.max(this.planEta, now))
     } else {
@@ -86,15 +89,9 @@ export class Lane {
    * Unlinks a waiter (idempotent). A waiter that leaves without being admitted invalidates the
    * plan: those behind it may now be admitted sooner.
    */
-  remove(waiter: Waiter, admitted: boolean): void {
-    if (!waiter.queued) return
-    waiter.queued = false
+  leave(waiter: Waiter, admitted: boolean): void {
     const wasHead = this.head === waiter
-    if (waiter.prev === undefined) this.head = waiter.next
-    else waiter.prev.next = waiter.next
-    if (waiter.next === undefined) this.tail = waiter.prev
-    else waiter.next.prev = waiter.prev
-    waiter.prev = waiter.next = undefined
+    if (!this.remove(waiter)) return
     if (!admitted) this.plan = undefined
     const head = this.head
     if (head === undefined) {
