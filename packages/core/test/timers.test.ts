@@ -39,25 +39,36 @@ const pendingSleeps = Effect.map(TestClock.sleeps(), Chunk.size)
 describe("shared deadline lists", () => {
   it.effect("1,000 concurrent timeouts wait on one Clock sleep, and each fires at its own deadline", () =>
     Effect.gen(function*() {
-      // armed 10 ms apart: at 0, 10, 20, ... 9,990 ms, each with 1 s
-      const fibers = yield* Effect.forEach(Array.range(0, 999), (i) =>
-        Effect.gen(function*() {
-          if (i > 0 && i % 100 === 0) yield* TestClock.adjust("1 second")
-          return yield* Effect.fork(Effect.never.pipe(Timeout.timeout("1 second")))
-        }))
-      expect(fibers.length).toBe(1000)
-      // 10 batches of 100 calls armed 1 s apart: batch k fires at (k + 1) s
+      // 10 batches of 100 calls armed 10 ms apart (batch k at 10k ms, each with 1 s): all pending
+      // at once, batch k due at 1,000 + 10k ms
+      const batches: Array<ReadonlyArray<Fiber.RuntimeFiber<never, Timeout.TimeoutError>>> = []
+      for (let k = 0; k < 10; k++) {
+        if (k > 0) yield* TestClock.adjust("10 millis")
+        batches.push(
+          yield* Effect.forEach(
+            Array.range(1, 100),
+            () => Effect.fork(Effect.never.pipe(Timeout.timeout("1 second"))),
+            { concurrency: "unbounded" }
+          )
+        )
+      }
       yield* settle(1)
       expect(yield* activeLists).toBe(1)
       // one TestClock sleep, however many calls wait
       yield* until(Effect.map(pendingSleeps, (n) => n > 0))
       yield* Effect.repeatN(Effect.yieldNow(), 10)
       expect(yield* pendingSleeps).toBe(1)
-      for (const fiber of fibers.slice(900)) expect(fiber.unsafePoll()).toBeNull()
-      yield* TestClock.adjust("999 millis")
-      for (const fiber of fibers.slice(900)) expect(fiber.unsafePoll()).toBeNull()
-      yield* TestClock.adjust("1 millis")
-      for (const fiber of fibers) {
+      const done = (k: number) => batches[k].every((fiber) => fiber.unsafePoll() !== null)
+      const waiting = (k: number) => batches[k].every((fiber) => fiber.unsafePoll() === null)
+      yield* TestClock.adjust("909 millis") // t = 999
+      expect(Array.range(0, 9).every(waiting)).toBe(true)
+      for (let k = 0; k < 10; k++) {
+        yield* TestClock.adjust(k === 0 ? "1 millis" : "10 millis") // t = 1,000 + 10k: batch k is due
+        yield* until(Effect.sync(() => done(k)))
+        expect(done(k)).toBe(true)
+        if (k < 9) expect(waiting(k + 1)).toBe(true)
+      }
+      for (const fiber of batches.flat()) {
         const exit = yield* Fiber.await(fiber)
         expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("TimeoutError")
       }
@@ -132,7 +143,7 @@ describe("shared deadline lists", () => {
       yield* entry.list.start
       yield* Fiber.await(entry.list.fiber!)
       expect(fired).toBe(1)
-      expect(entry.armed).toBe(false)
+      expect(entry.linked).toBe(false)
     }))
 
   it.effect.prop(

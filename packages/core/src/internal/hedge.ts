@@ -65,14 +65,11 @@ class Coordinator<A, E, R> {
     readonly delayTimer: timers.Timer,
     readonly instrument: Instrument,
     readonly clock: Clock.Clock,
-    restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
+    private readonly restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
   ) {
     this.attempt = restore(self)
-    this.restore = restore
     this.maxAttempts = 1 + config.maxHedges
   }
-
-  private readonly restore: <AX, EX, RX>(effect: Effect.Effect<AX, EX, RX>) => Effect.Effect<AX, EX, RX>
 
   signal(message: number, exit?: Exit.Exit<A, E>): void {
     if (exit === undefined) this.inbox.push(message)
@@ -135,7 +132,7 @@ class Coordinator<A, E, R> {
   armTimer(): Effect.Effect<void> {
     const launched = this.attempts.length
     if (launched >= this.maxAttempts) return Effect.void
-    const entry = timers.arm(this.delayTimer, this.clock, () => this.signal(-1 - launched))
+    const entry = this.delayTimer.arm(this.clock, () => this.signal(-1 - launched))
     this.timer = entry
     return timers.started(entry)
   }

@@ -40,10 +40,6 @@ export class Entry implements Linked<Entry> {
   linked = false
   constructor(readonly list: TimerList, readonly at: number, readonly fire: () => void) {}
 
-  get armed(): boolean {
-    return this.linked
-  }
-
   /**
    * Removes the entry if it has not fired; a list this empties starts its idle check.
    */
@@ -142,7 +138,8 @@ export class TimerList {
 const listsByClock = new WeakMap<Clock.Clock, Map<number, TimerList>>()
 
 /**
- * The lists that have a fiber on `clock` (for tests: an idle program has none).
+ * The lists in use on `clock`, each with its fiber started or starting (for tests: an idle
+ * program has none).
  *
  * @internal
  */
@@ -163,8 +160,8 @@ export class Timer {
   constructor(readonly millis: number) {}
 
   /**
-   * Arms `fire` for `millis` from now on `clock`. When the returned entry's list has no fiber
-   * yet, the caller must run `entry.list.start` (see `armed`).
+   * Arms `fire` for `millis` from now on `clock`. The caller must then run `started(entry)`,
+   * which starts the entry's list's fiber when it has none.
    */
   arm(clock: Clock.Clock, fire: () => void): Entry {
     let list = this.clock === clock ? this.list : undefined
@@ -187,14 +184,11 @@ export class Timer {
 }
 
 /**
- * Arms `fire` for `timer`'s duration from now on `clock`; the caller must then run
- * `started(entry)`, which starts the list's fiber when it is not running.
+ * Starts the fiber of `entry`'s list when it has none; `Effect.void` (the same value) when it
+ * runs, so callers can skip a step.
  *
  * @internal
  */
-export const arm = (timer: Timer, clock: Clock.Clock, fire: () => void): Entry => timer.arm(clock, fire)
-
-/** @internal */
 export const started = (entry: Entry): Effect.Effect<void> => {
   const list = entry.list
   if (list.running) return Effect.void
@@ -215,8 +209,6 @@ export const armed = <A, E, R>(
   effect: (entry: Entry) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => {
   const entry = timer.arm(clock, fire)
-  const list = entry.list
-  if (list.running) return effect(entry)
-  list.running = true
-  return Effect.zipRight(list.start, effect(entry))
+  const start = started(entry)
+  return start === Effect.void ? effect(entry) : Effect.zipRight(start, effect(entry))
 }
