@@ -5,8 +5,8 @@
  * Every schedule outputs the delay before the next retry. Retry n (n = 1, 2, ...) waits
  * `base` (constant), `min(max, base + increment·(n−1))` (linear) or
  * `min(max, base·factor^(n−1))` (exponential, saturating). Jitter is drawn, from Effect's
- * `Random`, within the capped delay, so no delay ever exceeds `max`. Without `max`, delays stop
- * growing at one day. `maxRetries: r` allows at most r retries; without it a schedule does not
+ * `Random`, within the capped delay, so no delay ever exceeds `max`. A `max` below `base` is
+ * allowed, as in Polly: every delay is then `max`. Without `max`, delays stop growing at one day. `maxRetries: r` allows at most r retries; without it a schedule does not
  * stop by itself.
  *
  * @since 0.1.0

@@ -177,6 +177,27 @@ describe("Retry schedules", () => {
       expect(firsts[1000]).toBeLessThan(1300)
     }))
 
+  it.effect("a max below base is allowed, as in Polly: every delay is then max, jitter drawn within it", () =>
+    Effect.gen(function*() {
+      expect(yield* delaysOf(Retry.linear({ base: "2 seconds", max: "123 millis" }), 5)).toEqual(Array(5).fill(123))
+      expect(yield* delaysOf(Retry.exponential({ base: "10 seconds", max: "1 second" }), 5)).toEqual(
+        Array(5).fill(1000)
+      )
+      const full = yield* seeded(
+        7,
+        delaysOf(Retry.exponential({ base: "10 seconds", max: "1 second", jitter: "full" }), 200)
+      )
+      expect(full.every((d) => d >= 0 && d <= 1000)).toBe(true)
+      expect(new Set(full).size).toBeGreaterThan(100)
+      const equal = yield* seeded(
+        7,
+        delaysOf(Retry.exponential({ base: "10 seconds", max: "1 second", jitter: "equal" }), 200)
+      )
+      expect(equal.every((d) => d >= 500 && d <= 1000)).toBe(true)
+      const decorrelated = yield* seeded(7, delaysOf(Retry.decorrelatedJitter({ base: 5000, max: 300 }), 50))
+      expect(decorrelated.every((d) => d >= 0 && d <= 300)).toBe(true)
+    }))
+
   it("rejects bad options at construction, naming the option and the rule", () => {
     expectConfigError(() => Retry.constant(-5), "delay", "non-negative")
     expectConfigError(() => Retry.constant(NaN), "delay")
@@ -188,7 +209,6 @@ describe("Retry schedules", () => {
     expectConfigError(() => Retry.constant(10, { jitter: "some" as Retry.Jitter }), "jitter")
     expectConfigError(() => Retry.linear({ base: -1 }), "base")
     expectConfigError(() => Retry.linear({ base: 10, increment: NaN }), "increment")
-    expectConfigError(() => Retry.linear({ base: 10, max: 5 }), "max", "at least base")
     expectConfigError(() => Retry.exponential({ base: "-1 seconds" as Duration.DurationInput }), "base")
     expectConfigError(() => Retry.exponential({ base: 10, factor: 0.5 }), "factor", "≥ 1")
     expectConfigError(() => Retry.exponential({ base: 10, factor: NaN }), "factor")

@@ -56,12 +56,10 @@ const jittered = (jitter: Jitter, millis: number): Effect.Effect<number> => {
 
 const withState = <S>(state: S) => (millis: number) => [millis, state] as const
 
-const readMax = (options: Record<string, unknown>, base: number): number | undefined => {
+/** A `max` below `base` is allowed, as in Polly: every delay is then `max`. */
+const readMax = (options: Record<string, unknown>): number | undefined => {
   const max = validate.optionalDuration("max", options.max)
-  if (max === undefined) return undefined
-  const millis = Duration.toMillis(max)
-  if (millis < base) validate.fail("max", "must be at least base", options.max)
-  return millis
+  return max === undefined ? undefined : Duration.toMillis(max)
 }
 
 const readCommon = (options: Record<string, unknown>) => ({
@@ -82,7 +80,7 @@ export const linear = (options: unknown): Schedule.Schedule<Duration.Duration, u
   const base = Duration.toMillis(validate.duration("base", o.base))
   const increment = o.increment === undefined ? base : Duration.toMillis(validate.duration("increment", o.increment))
   // without max, linear growth stays finite: no ceiling needed
-  const max = readMax(o, base) ?? Infinity
+  const max = readMax(o) ?? Infinity
   const { jitter, maxRetries } = readCommon(o)
   return delays(undefined, maxRetries, (retry) =>
     Effect.map(
@@ -103,7 +101,7 @@ export const exponential = (options: unknown): Schedule.Schedule<Duration.Durati
   const o = validate.object("options", options)
   const base = Duration.toMillis(validate.duration("base", o.base))
   const factor = o.factor === undefined ? 2 : validate.number("factor", o.factor, { min: 1 })
-  const max = readMax(o, base) ?? Math.max(CEILING_MILLIS, base)
+  const max = readMax(o) ?? Math.max(CEILING_MILLIS, base)
   const { jitter, maxRetries } = readCommon(o)
   return delays(undefined, maxRetries, (retry) =>
     Effect.map(
@@ -140,7 +138,7 @@ export const decorrelatedJitterStep = (
 export const decorrelatedJitter = (options: unknown): Schedule.Schedule<Duration.Duration, unknown> => {
   const o = validate.object("options", options)
   const base = Duration.toMillis(validate.duration("base", o.base))
-  const max = readMax(o, base) ?? Math.max(CEILING_MILLIS, base)
+  const max = readMax(o) ?? Math.max(CEILING_MILLIS, base)
   const maxRetries = validate.optionalInteger("maxRetries", o.maxRetries, 0)
   return delays(
     0,
