@@ -254,9 +254,10 @@ export interface FailureRateOptions {
   /** No decision before this many calls are in the window (≥ 1, and ≤ `window.calls`). */
   readonly minimumCalls: number
   /**
-   * `{ calls }`: the last `calls` calls. `{ duration, buckets }`: the calls of the last
-   * `duration`, counted in `buckets` buckets (default 10) of `duration / buckets`, so a call
-   * counts until its bucket leaves the window.
+   * `{ calls }`: the last `calls` calls (at most 100,000). `{ duration, buckets }`: the calls
+   * of the last `duration`, counted in `buckets` buckets (default 10, at most 1,000) of
+   * `duration / buckets`, so a call counts until its bucket leaves the window. Windows are
+   * allocated when the breaker is made, hence the bounds.
    */
   readonly window:
     | { readonly calls: number }

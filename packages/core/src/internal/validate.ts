@@ -16,6 +16,10 @@ export const fail = (option: string, rule: string, value: unknown): never => {
 
 const DURATION_STRING = /^(-?\d+(?:\.\d+)?)\s+(nanos?|micros?|millis?|seconds?|minutes?|hours?|days?|weeks?)$/
 
+const isTuple = (input: ReadonlyArray<unknown>): input is readonly [number, number] =>
+  input.length === 2 && typeof input[0] === "number" && typeof input[1] === "number" &&
+  !Number.isNaN(input[0]) && !Number.isNaN(input[1]) && input[0] >= 0 && input[1] >= 0
+
 /** @internal */
 export interface DurationRule {
   /** zero allowed (default true) */
@@ -40,11 +44,14 @@ export const duration = (option: string, input: unknown, rule: DurationRule = {}
     if (input < BigInt(0)) return fail(option, ruleText, input)
     decoded = Duration.nanos(input)
   } else if (Array.isArray(input)) {
-    if (
-      input.length !== 2 || typeof input[0] !== "number" || typeof input[1] !== "number" ||
-      Number.isNaN(input[0]) || Number.isNaN(input[1]) || input[0] < 0 || input[1] < 0
-    ) return fail(option, ruleText, input)
-    decoded = Duration.decode(input as unknown as readonly [number, number])
+    if (!isTuple(input)) return fail(option, ruleText, input)
+    // an infinite part is Duration.infinity; a finite one too large for nanoseconds is a RangeError in decode
+    if (input[0] === Infinity || input[1] === Infinity) {
+      decoded = Duration.infinity
+    } else {
+      if (!Number.isFinite(input[0] * 1e9 + input[1])) return fail(option, ruleText, input)
+      decoded = Duration.decode(input as unknown as readonly [number, number])
+    }
   } else if (typeof input === "string") {
     const match = DURATION_STRING.exec(input.trim())
     if (match === null || Number(match[1]) < 0) return fail(option, ruleText, input)
@@ -111,6 +118,12 @@ export const literal = <const L extends string>(option: string, value: unknown, 
     return fail(option, `must be one of ${literals.map((l) => `"${l}"`).join(", ")}`, value)
   }
   return value as L
+}
+
+/** @internal */
+export const optionalBoolean = (option: string, value: unknown): boolean | undefined => {
+  if (value !== undefined && typeof value !== "boolean") return fail(option, "must be a boolean", value)
+  return value
 }
 
 /** @internal */

@@ -238,6 +238,17 @@ class TimeWindowCounter implements Counter {
 
 const DEFAULT_BUCKETS = 10
 
+/**
+ * Windows allocate their counts up front, so their sizes are bounded: 100,000 calls is a
+ * thousand times resilience4j's default window, and 1,000 buckets resolve a minute to 60 ms.
+ *
+ * @internal
+ */
+export const MAX_WINDOW_CALLS = 100_000
+
+/** @internal */
+export const MAX_WINDOW_BUCKETS = 1_000
+
 /** @internal */
 export const failureRate = (options: CircuitBreaker.FailureRateOptions): CircuitBreaker.FailureRatePolicy => {
   const o = validate.object("options", options)
@@ -248,12 +259,14 @@ export const failureRate = (options: CircuitBreaker.FailureRateOptions): Circuit
   }
   if (w.calls !== undefined) {
     if (w.buckets !== undefined) validate.fail("window.buckets", "applies only to a { duration } window", w.buckets)
-    const calls = validate.integer("window.calls", w.calls, 1)
+    const calls = validate.integer("window.calls", w.calls, 1, MAX_WINDOW_CALLS)
     const minimumCalls = validate.integer("minimumCalls", o.minimumCalls, 1, calls)
     return countWindow(threshold, minimumCalls, calls, undefined)
   }
   const duration = validate.duration("window.duration", w.duration, { allowZero: false })
-  const buckets = w.buckets === undefined ? DEFAULT_BUCKETS : validate.integer("window.buckets", w.buckets, 1)
+  const buckets = w.buckets === undefined
+    ? DEFAULT_BUCKETS
+    : validate.integer("window.buckets", w.buckets, 1, MAX_WINDOW_BUCKETS)
   const minimumCalls = validate.integer("minimumCalls", o.minimumCalls, 1)
   return timeWindow(threshold, minimumCalls, duration, buckets, undefined)
 }
