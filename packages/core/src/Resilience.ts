@@ -70,7 +70,10 @@ export declare namespace Resilience {
     } | undefined
     /** Record the `resilience_*` metrics. Default true. */
     readonly metrics?: boolean | undefined
-    /** Publish events (to a sliding buffer of `capacity` per subscriber, default 1024). Default true. */
+    /**
+     * Publish events (to a sliding buffer of `capacity` per subscriber: default 1,024, at most
+     * 1,000,000). Default true.
+     */
     readonly events?: boolean | { readonly capacity: number } | undefined
     /** Add policy decisions to the current span as events and attributes. Default true. */
     readonly spans?: boolean | undefined
@@ -123,7 +126,9 @@ export const layer: (options?: Resilience.Options) => Layer.Layer<Resilience> = 
  * - RETRYBUDGET: `RATIO`, `MIN_PER_SECOND`, `WINDOW`
  *
  * Durations are Effect duration strings (`"10 seconds"`) or milliseconds. Config overrides code
- * for the same name. Every key is read and validated when the layer is built: a bad value or an
+ * for the same name. Names of one kind must not collide once normalized: with `"payments-api"`
+ * in use (or in `instances`), asking for `"PAYMENTS_API"` dies with a `ResilienceConfigError`
+ * naming both, since the two would share every key and yet be two instances. Every key is read and validated when the layer is built: a bad value or an
  * unknown option fails the layer with a `ConfigError` naming the key.
  *
  * @example

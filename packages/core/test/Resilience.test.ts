@@ -5,10 +5,12 @@ import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import * as Resilience from "@effect-resilience/core/Resilience"
+import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import type { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
 import * as Retry from "@effect-resilience/core/Retry"
 import * as Timeout from "@effect-resilience/core/Timeout"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,8 +18,11 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import type { EventHub } from "../src/internal/live.js"
+import { type Observer, ObserverTag } from "../src/internal/observer.js"
 import { expectConfigError } from "./utils/config.js"
 import { metricState, metricValue } from "./utils/metrics.js"
 
@@ -177,6 +182,19 @@ describe("Resilience configuration from Config", () => {
       expect(algorithm).toContain("RESILIENCE_RATELIMITER_API_ALGORITHM")
     }))
 
+  it.effect("window sizes above their maxima fail the layer when it is built, not at first use", () =>
+    Effect.gen(function*() {
+      const calls = yield* failure({ RESILIENCE_CIRCUITBREAKER_X_FAILURE_RATE_WINDOW_CALLS: "9007199254740991" })
+      expect(calls).toContain("RESILIENCE_CIRCUITBREAKER_X_FAILURE_RATE_WINDOW_CALLS")
+      expect(calls).toContain("[1, 100000]")
+      const buckets = yield* failure({
+        RESILIENCE_CIRCUITBREAKER_X_FAILURE_RATE_WINDOW_DURATION: "1 minute",
+        RESILIENCE_CIRCUITBREAKER_X_FAILURE_RATE_WINDOW_BUCKETS: "5000000"
+      })
+      expect(buckets).toContain("RESILIENCE_CIRCUITBREAKER_X_FAILURE_RATE_WINDOW_BUCKETS")
+      expect(buckets).toContain("[1, 1000]")
+    }))
+
   it.scoped("keys of other kinds are left alone, and names in keys are normalized", () =>
     Effect.gen(function*() {
       const breaker = yield* Resilience.circuitBreaker("Payments")
@@ -187,6 +205,34 @@ describe("Resilience configuration from Config", () => {
       RESILIENCE_LOG_LEVEL: "debug",
       RESILIENCE_CIRCUITBREAKER_payments_BREAK_DURATION: "10 seconds"
     }))))
+
+  it("two names in code `instances` that share Config keys are thrown when the layer is made", () => {
+    expectConfigError(
+      () => Resilience.layer({ instances: { bulkhead: { "payments-api": {}, PAYMENTS_API: {} } } }),
+      "name",
+      "\"payments-api\" already uses them"
+    )
+  })
+
+  it.scoped("a second name that normalizes to an existing instance's Config keys dies naming both", () =>
+    Effect.gen(function*() {
+      const first = yield* Resilience.bulkhead("payments-api")
+      expect(yield* Resilience.bulkhead("payments-api")).toBe(first)
+      const exit = yield* Effect.exit(Resilience.bulkhead("PAYMENTS_API"))
+      const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : Option.none()
+      expect(Option.isSome(defect) && defect.value).toBeInstanceOf(ResilienceConfigError)
+      const error = (defect as Option.Some<ResilienceConfigError>).value
+      expect(error.option).toBe("name")
+      expect(error.value).toBe("PAYMENTS_API")
+      expect(error.message).toContain("\"payments-api\"")
+      expect(error.message).toContain("RESILIENCE_BULKHEAD_PAYMENTS_API_*")
+      // other kinds have keys of their own, so the same name is fine there
+      yield* Resilience.circuitBreaker("PAYMENTS_API")
+      // a name from code owns its keys from the start, before first use
+      const late = yield* Effect.exit(Resilience.rateLimiter("Search.Api"))
+      expect(Exit.isFailure(late)).toBe(true)
+      yield* Resilience.rateLimiter("search-api")
+    }).pipe(Effect.provide(Resilience.layer({ instances: { rateLimiter: { "search-api": { limit: 3 } } } }))))
 
   it("bad options from code are thrown when the layer is made", () => {
     expectConfigError(() => Resilience.layer({ events: { capacity: 0 } }), "events.capacity")
@@ -281,6 +327,42 @@ describe("ResilienceLive events", () => {
       yield* breaker.reset
       yield* settle
       expect(events.map((e) => e._tag === "CircuitBreakerTransition" && e.to)).toEqual(["Closed"])
+    }).pipe(Effect.provide(Resilience.layer())))
+})
+
+/** The registry's event hub, reached through the observer it puts in the context. */
+const eventHub = Effect.map(
+  Effect.serviceOption(ObserverTag),
+  (observer) => (Option.getOrThrow(observer) as Observer & { readonly events: EventHub }).events
+)
+
+describe("ResilienceLive events without subscribers", () => {
+  it.scoped("nothing is published while no one subscribes, and publishing stops again when the last one leaves", () =>
+    Effect.gen(function*() {
+      const hub = yield* eventHub
+      const breaker = yield* Resilience.circuitBreaker("quiet")
+      const flip = Effect.zipRight(breaker.trip, breaker.reset)
+      yield* Effect.repeatN(flip, 99)
+      expect(hub.subscribers).toBe(0)
+      expect(hub.published).toBe(0)
+
+      const seen: Array<ResilienceEvent> = []
+      const subscription = yield* Effect.forkScoped(
+        Stream.runForEach(Resilience.events, (event) => Effect.sync(() => seen.push(event)))
+      )
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+      expect(hub.subscribers).toBe(1)
+      yield* flip
+      yield* settle
+      expect(hub.published).toBe(2)
+      // the 200 transitions before the subscription were never published, so none arrives late
+      expect(seen.map((e) => e._tag === "CircuitBreakerTransition" && e.to)).toEqual(["Open", "Closed"])
+
+      yield* Fiber.interrupt(subscription)
+      expect(hub.subscribers).toBe(0)
+      yield* Effect.repeatN(flip, 9)
+      expect(hub.published).toBe(2)
+      expect(seen.length).toBe(2)
     }).pipe(Effect.provide(Resilience.layer())))
 })
 

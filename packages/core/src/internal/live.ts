@@ -32,6 +32,8 @@ const STATE_VALUE = { Closed: 0, Open: 1, HalfOpen: 2, Isolated: 3 } as const
 /** @internal */
 export interface EventHub {
   subscribers: number
+  /** events offered to the hub: none while no one subscribes */
+  published: number
   readonly pubsub: PubSub.PubSub<ResilienceEvent>
 }
 
@@ -82,7 +84,10 @@ class LiveInstrument implements Instrument {
 
   readonly emit = (event: ResilienceEvent): void => {
     const hub = this.options.events
-    if (hub !== undefined && hub.subscribers > 0) hub.pubsub.unsafeOffer(event)
+    if (hub !== undefined && hub.subscribers > 0) {
+      hub.published++
+      hub.pubsub.unsafeOffer(event)
+    }
     if (this.options.spans) {
       const fiber = Fiber.getCurrentFiber()
       const span = fiber._tag === "Some" ? fiber.value.currentSpan : undefined
@@ -156,10 +161,11 @@ class LiveInstrument implements Instrument {
 }
 
 /** @internal */
-export const makeObserver = (options: LiveOptions): Observer => {
+export const makeObserver = (options: LiveOptions): Observer & { readonly events: EventHub | undefined } => {
   // by kind, then name: combinators look theirs up on every call, so no key is built
   const instruments = new Map<PolicyKind, Map<string, Instrument>>()
   return {
+    events: options.events,
     instrument: (kind, name) => {
       let byName = instruments.get(kind)
       if (byName === undefined) {

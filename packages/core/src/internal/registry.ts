@@ -17,7 +17,7 @@ import * as RetryBudget from "../RetryBudget.js"
 import { ResilienceConfigError } from "./errors.js"
 import { type EventHub, makeObserver } from "./live.js"
 import { ObserverTag } from "./observer.js"
-import { type Entry, type FromConfig, type Kind, normalizeName, read } from "./registryConfig.js"
+import { type Entry, type FromConfig, type Kind, KIND_KEYS, normalizeName, read } from "./registryConfig.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -92,11 +92,26 @@ const circuitBreakerOptions = (code: AnyOptions, config: Record<string, number |
   return options
 }
 
+/**
+ * Two names that normalize to the same Config keys would share those keys and yet be two
+ * instances reporting under two metric names: the second one is a programmer error.
+ */
+const collision = (kind: Kind, existing: string, name: string): ResilienceConfigError =>
+  new ResilienceConfigError({
+    option: "name",
+    rule: `must not normalize to the Config keys of another ${kind} (RESILIENCE_${KIND_KEYS[kind]}_${
+      normalizeName(name)
+    }_*): "${existing}" already uses them`,
+    value: name
+  })
+
 /** @internal */
 export interface Resolved {
   /** options per kind and normalized name, merged and validated */
   readonly options: Record<Kind, Map<string, AnyOptions>>
   readonly defaults: Record<Kind, AnyOptions>
+  /** names given in code `instances`, by kind and normalized name */
+  readonly codeNames: Record<Kind, Map<string, string>>
 }
 
 const merge = (kind: Kind, code: AnyOptions, config: Record<string, number | string>): AnyOptions =>
@@ -138,14 +153,21 @@ export const resolve = (
   } as Record<Kind, AnyOptions>
   const resolved: Resolved = {
     defaults,
-    options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+    options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    codeNames: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
   }
   for (const kind of KINDS) {
     // the defaults themselves must be valid for names first seen at run time
     check(kind, { ...defaults[kind], name: `${kind}-defaults` })
     const instances = (options.instances?.[kind] ?? {}) as Record<string, AnyOptions>
     const names = new Map<string, string>()
-    for (const name of Object.keys(instances)) names.set(normalizeName(name), name)
+    for (const name of Object.keys(instances)) {
+      const normalized = normalizeName(name)
+      const other = names.get(normalized)
+      if (other !== undefined) throw collision(kind, other, name)
+      names.set(normalized, name)
+      resolved.codeNames[kind].set(normalized, name)
+    }
     for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
     for (const [normalized, name] of names) {
       const code = { ...defaults[kind], ...instances[name], name }
@@ -166,6 +188,9 @@ export const resolve = (
   return resolved
 }
 
+/** The event buffer is allocated when the layer is built. */
+const MAX_EVENTS_CAPACITY = 1_000_000
+
 /** @internal */
 export interface RegistryOptions {
   readonly metrics: boolean
@@ -183,7 +208,14 @@ export const validateOptions = (options: unknown): {
     ? 1024
     : o.events === false
     ? false
-    : validate.integer("events.capacity", (o.events as { readonly capacity: unknown }).capacity, 1)
+    : typeof o.events !== "object" || o.events === null
+    ? validate.fail("events", "must be a boolean or { capacity }", o.events)
+    : validate.integer(
+      "events.capacity",
+      (o.events as { readonly capacity?: unknown }).capacity,
+      1,
+      MAX_EVENTS_CAPACITY
+    )
   for (const kind of KINDS) {
     const instances = o.instances?.[kind]
     if (instances !== undefined) validate.object(`instances.${kind}`, instances)
@@ -193,8 +225,8 @@ export const validateOptions = (options: unknown): {
   return {
     options: o,
     settings: {
-      metrics: o.metrics === undefined ? true : o.metrics === true,
-      spans: o.spans === undefined ? true : o.spans === true,
+      metrics: validate.optionalBoolean("metrics", o.metrics) ?? true,
+      spans: validate.optionalBoolean("spans", o.spans) ?? true,
       events
     }
   }
@@ -208,10 +240,13 @@ const makeRegistry = (
     const scope = yield* Effect.scope
     const hub: EventHub | undefined = settings.events === false
       ? undefined
-      : { subscribers: 0, pubsub: yield* PubSub.sliding<ResilienceEvent>(settings.events) }
+      : { subscribers: 0, published: 0, pubsub: yield* PubSub.sliding<ResilienceEvent>(settings.events) }
     const observer = makeObserver({ metrics: settings.metrics, events: hub, spans: settings.spans })
     const created = new Map<string, unknown>()
     const pending = new Map<string, Deferred.Deferred<unknown>>()
+    // the name that owns each kind's normalized Config key: names from code first, others on first use
+    const owners = {} as Record<Kind, Map<string, string>>
+    for (const kind of KINDS) owners[kind] = new Map(resolved.codeNames[kind])
 
     const construct = (kind: Kind, name: string): Effect.Effect<unknown> => {
       const options = resolved.options[kind].get(normalizeName(name)) ?? { ...resolved.defaults[kind], name }
@@ -234,6 +269,10 @@ const makeRegistry = (
         const id = `${kind}\u0000${name}`
         const instance = created.get(id)
         if (instance !== undefined) return Effect.succeed(instance as Instances[K])
+        const normalized = normalizeName(name)
+        const owner = owners[kind].get(normalized)
+        if (owner === undefined) owners[kind].set(normalized, name)
+        else if (owner !== name) return Effect.die(collision(kind, owner, name))
         const waiting = pending.get(id)
         if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<Instances[K]>
         const deferred = Deferred.unsafeMake<unknown>(FiberId.none)
