@@ -17,6 +17,7 @@ import * as RetryBudget from "@effect-resilience/core/RetryBudget"
 import * as Timeout from "@effect-resilience/core/Timeout"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -37,6 +38,8 @@ interface Target {
 }
 
 const ok = Effect.succeed(1)
+
+class BreakerTag extends Context.Tag("test/Breaker")<BreakerTag, CircuitBreaker.CircuitBreaker>() {}
 
 /** Runs a call through a policy and checks it returned the call's value. */
 const through = (policy: (self: Effect.Effect<number>) => Effect.Effect<number, unknown>) =>
@@ -106,6 +109,29 @@ const targets: ReadonlyArray<Target> = [
         Effect.flatMap(
           CircuitBreaker.make({ trip: CircuitBreaker.failureRate(o as unknown as CircuitBreaker.FailureRateOptions) }),
           (b) => through(b.protect)
+        )
+      )
+  },
+  {
+    name: "CircuitBreaker.memoryStore",
+    base: { probeLease: "10 seconds" },
+    fuzz: ["probeLease"],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(
+          CircuitBreaker.make({ store: CircuitBreaker.memoryStore(o as CircuitBreaker.MemoryStoreOptions) }),
+          (b) => through(b.protect)
+        )
+      )
+  },
+  {
+    name: "CircuitBreaker.layer",
+    base: { breakDuration: "1 second" },
+    fuzz: ["breakDuration", "halfOpenMaxCalls"],
+    run: (o) =>
+      through((self) =>
+        Effect.flatMap(BreakerTag, (b) => b.protect(self)).pipe(
+          Effect.provide(CircuitBreaker.layer(BreakerTag, o as CircuitBreaker.CircuitBreaker.Options))
         )
       )
   },
@@ -223,6 +249,17 @@ const targets: ReadonlyArray<Target> = [
         Policy.wrap(o.first as Policy.Policy, o.second as Policy.Policy) as unknown as (
           self: Effect.Effect<number>
         ) => Effect.Effect<number>
+      )
+  },
+  {
+    name: "Resilience registry names",
+    base: { name: "payments" },
+    fuzz: ["name"],
+    run: (o) =>
+      through((self) =>
+        Effect.flatMap(Resilience.bulkhead(o.name as string), (b) => b.protect(self)).pipe(
+          Effect.provide(Resilience.layer())
+        )
       )
   },
   {
