@@ -84,6 +84,12 @@ export type ResilienceEvent = Data.TaggedEnum<{
     readonly error: unknown
     readonly at: number
   }
+  /** A `Chaos` strategy fired: it injected a fault, latency, an outcome or a behaviour. */
+  ChaosInjected: {
+    readonly policyName: string
+    readonly kind: "fault" | "latency" | "outcome" | "behavior"
+    readonly at: number
+  }
 }>
 
 /**

@@ -121,3 +121,11 @@ export const timeouts = Metric.fromMetricKey(internal.keys.timeouts)
  * @category metrics
  */
 export const fallbacks = Metric.fromMetricKey(internal.keys.fallbacks)
+
+/**
+ * Injections by `Chaos` strategies. Labels: `name`, `kind` (`fault | latency | outcome | behavior`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const chaosInjections = Metric.fromMetricKey(internal.keys.chaosInjections)

@@ -10,6 +10,11 @@ export * as Bulkhead from "./Bulkhead.js"
 /**
  * @since 0.1.0
  */
+export * as Chaos from "./Chaos.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as CircuitBreaker from "./CircuitBreaker.js"
 
 /**

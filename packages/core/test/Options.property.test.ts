@@ -5,6 +5,7 @@
  * later, never a hang.
  */
 import * as Bulkhead from "@effect-resilience/core/Bulkhead"
+import * as Chaos from "@effect-resilience/core/Chaos"
 import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
@@ -239,6 +240,30 @@ const targets: ReadonlyArray<Target> = [
       through(
         Fallback.fallback(o as { readonly to: (error: unknown) => Effect.Effect<number>; readonly name?: string })
       )
+  },
+  {
+    name: "Chaos.fault",
+    base: { name: "c", rate: 0.5, enabled: true, error: () => "injected" },
+    fuzz: ["name", "rate", "enabled", "error"],
+    run: (o) => Effect.either(Chaos.fault(o as unknown as Chaos.FaultOptions<string>)(ok))
+  },
+  {
+    name: "Chaos.latency",
+    base: { rate: 0.5, enabled: true, delay: 0 },
+    fuzz: ["rate", "delay"],
+    run: (o) => Effect.fork(Chaos.latency(o as unknown as Chaos.LatencyOptions)(ok))
+  },
+  {
+    name: "Chaos.outcome",
+    base: { rate: 0.5, enabled: true, value: () => 1 },
+    fuzz: ["value", "enabled"],
+    run: (o) => through(Chaos.outcome(o as unknown as Chaos.OutcomeOptions<number>))
+  },
+  {
+    name: "Chaos.behavior",
+    base: { rate: 0.5, enabled: true, effect: Effect.void },
+    fuzz: ["effect"],
+    run: (o) => through(Chaos.behavior(o as unknown as Chaos.BehaviorOptions<void, never, never>))
   },
   {
     name: "Policy.wrap",

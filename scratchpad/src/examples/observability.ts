@@ -35,6 +35,8 @@ const describe = (event: ResilienceEvent): string => {
       return `${event.policyName}: waited ${Duration.format(event.waited)} for ${event.permits} permit(s)`
     case "FallbackUsed":
       return `${event.policyName}: fallback used`
+    case "ChaosInjected":
+      return `${event.policyName}: chaos injected ${event.kind}`
   }
 }
 

@@ -126,6 +126,8 @@ class LiveInstrument implements Instrument {
         return this.count(keys.hedges, { outcome: "launched" }, "hedge:launched")
       case "FallbackUsed":
         return this.count(keys.fallbacks, {}, "fallback")
+      case "ChaosInjected":
+        return this.count(keys.chaosInjections, { kind: event.kind }, `chaos:${event.kind}`)
       case "RetryGaveUp":
         return
     }

@@ -22,6 +22,7 @@ export type PolicyKind =
   | "Timeout"
   | "Hedge"
   | "Fallback"
+  | "Chaos"
 
 /** @internal */
 export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback" | "hedged"

@@ -267,7 +267,9 @@ const makeRegistry = (
     const get = <K extends Kind>(kind: K) => (name: string): Effect.Effect<Instances[K]> =>
       Effect.suspend(() => {
         if (typeof name !== "string" || name.length === 0) {
-          return Effect.die(new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name }))
+          return Effect.die(
+            new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name })
+          )
         }
         const id = `${kind}\u0000${name}`
         const instance = created.get(id)
