@@ -22,3 +22,16 @@ await esbuild.build({
   keepNames: false,
   logLevel: "warning"
 })
+
+// the soak run (npm run soak), bundled the same way
+await esbuild.build({
+  entryPoints: [new URL("./src/soak.ts", import.meta.url).pathname],
+  outfile: new URL("./build/soak.mjs", import.meta.url).pathname,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  keepNames: false,
+  logLevel: "warning"
+})
