@@ -249,6 +249,50 @@ describe("Chaos is reproducible under a seed", () => {
 })
 
 describe("Chaos composes with the policies it rehearses", () => {
+  it.scoped("inside Policy.wrap(retry, breaker, timeout): retries recover, timeouts fire, the breaker opens", () =>
+    seeded(
+      5,
+      Effect.gen(function*() {
+        const breaker = yield* CircuitBreaker.make({ trip: CircuitBreaker.consecutive(3), breakDuration: "1 minute" })
+        const faultRate = yield* Ref.make(0.3)
+        const events: Array<ResilienceEvent> = []
+        const outage = Chaos.fault({
+          name: "outage",
+          rate: 1,
+          enabled: Effect.map(Ref.get(faultRate), (r) => r === 1),
+          error: injected
+        })
+        const protect = Policy.wrap(
+          Retry.retry({ schedule: Retry.constant("10 millis", { maxRetries: 4 }), name: "r" }),
+          breaker.protect,
+          Timeout.timeout({ duration: "100 millis", name: "t" }),
+          Chaos.fault({ name: "fault", rate: 0.3, enabled: true, error: injected }),
+          Chaos.latency({ name: "slow", rate: 0.2, enabled: true, delay: "1 second" }),
+          outage
+        )
+        yield* Effect.gen(function*() {
+          // with faults and latency at a bearable rate, every call ends well
+          const calm = yield* Effect.fork(
+            Effect.forEach(Array.from({ length: 20 }), () => protect(Effect.succeed("ok")))
+          )
+          yield* TestClock.adjust("1 minute")
+          expect(yield* Fiber.join(calm)).toEqual(Array(20).fill("ok"))
+          expect(yield* breaker.state).toBe("Closed")
+          // every call failing: the breaker opens and the retry's last attempts are rejected
+          yield* Ref.set(faultRate, 1)
+          const storm = yield* Effect.fork(Effect.flip(protect(Effect.succeed("ok"))))
+          yield* TestClock.adjust("1 second")
+          expect((yield* Fiber.join(storm))._tag).toBe("CircuitBreakerOpen")
+          expect(yield* breaker.state).toBe("Open")
+        }).pipe(collectInto(events))
+        const tags = new Set(events.map((e) => e._tag))
+        expect(tags.has("RetryScheduled")).toBe(true)
+        expect(tags.has("TimedOut")).toBe(true)
+        expect(events.some((e) => e._tag === "ChaosInjected" && e.kind === "latency")).toBe(true)
+        expect(events.some((e) => e._tag === "ChaosInjected" && e.policyName === "fault")).toBe(true)
+      })
+    ))
+
   it.effect("retries recover injected faults", () =>
     seeded(
       7,
