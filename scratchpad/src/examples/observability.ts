@@ -35,6 +35,8 @@ const describe = (event: ResilienceEvent): string => {
       return `${event.policyName}: waited ${Duration.format(event.waited)} for ${event.permits} permit(s)`
     case "FallbackUsed":
       return `${event.policyName}: fallback used`
+    case "ConnectionStateChanged":
+      return `${event.policyName}: connection ${event.from._tag} → ${event.to._tag}`
   }
 }
 

@@ -24,5 +24,9 @@ export const keys = {
   rateLimiterDecisions: counter("resilience_rate_limiter_decisions_total", "Rate limiter decisions, by outcome"),
   hedges: counter("resilience_hedges_total", "Hedges launched and won"),
   timeouts: counter("resilience_timeouts_total", "Effects interrupted by a timeout"),
-  fallbacks: counter("resilience_fallbacks_total", "Failures replaced by a fallback")
+  fallbacks: counter("resilience_fallbacks_total", "Failures replaced by a fallback"),
+  connectionState: MetricKey.gauge("resilience_connection_state", {
+    description: "Connection state: 0 Connected, 1 Connecting or Reconnecting, 2 Failed, 3 Closed"
+  }),
+  reconnectAttempts: counter("resilience_reconnect_attempts_total", "Connection attempts, by outcome")
 } as const
