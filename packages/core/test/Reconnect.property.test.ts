@@ -153,21 +153,23 @@ const scenario = (o: Options, commands: ReadonlyArray<Command>) =>
         case "Call": {
           const index = runs.push(0) - 1
           const operation = (connection: Connection) =>
-            Effect.sleep(Duration.millis(cmd.millis)).pipe(Effect.zipRight(Effect.suspend(() => {
-              runs[index]++
-              switch (cmd.outcome) {
-                case "ok":
-                  return Effect.succeed("ok")
-                case "otherError":
-                  return Effect.fail("bad request")
-                case "connError":
-                  connection.broken = true
-                  return Effect.fail(new Broken({ id: connection.id }))
-                case "die":
-                  connection.broken = true
-                  return Effect.die(new Broken({ id: connection.id }))
-              }
-            })))
+            Effect.sleep(Duration.millis(cmd.millis)).pipe(
+              Effect.zipRight(Effect.suspend((): Effect.Effect<string, string | Broken> => {
+                runs[index]++
+                switch (cmd.outcome) {
+                  case "ok":
+                    return Effect.succeed("ok")
+                  case "otherError":
+                    return Effect.fail("bad request")
+                  case "connError":
+                    connection.broken = true
+                    return Effect.fail(new Broken({ id: connection.id }))
+                  case "die":
+                    connection.broken = true
+                    return Effect.die(new Broken({ id: connection.id }))
+                }
+              }))
+            )
           const fiber = yield* Effect.fork(db.use(operation))
           calls.push({ outcome: cmd.outcome, fiber })
           if (cmd.interruptAfter !== null) {
