@@ -400,6 +400,9 @@ describe("Reconnect", () => {
           cause: last
         })
         expect(error.message).toBe("Connection \"cache\" failed: gave up reconnecting")
+        expect(ResilienceError.isResilienceError(error)).toBe(true)
+        expect(ResilienceError.isPermanentRejection(error)).toBe(true)
+        expect(error.name).toBe("ConnectionUnavailable")
         // at once, without waiting
         let ran = false
         const now = yield* Effect.flip(db.use(() => Effect.sync(() => (ran = true))))
