@@ -770,6 +770,21 @@ describe("Reconnect", () => {
         expect(metric).toBe(2)
       }).pipe(Effect.provide(Resilience.layer())))
 
+    it.effect("the state gauge reads 2 once Failed and 3 once Closed", () =>
+      Effect.gen(function*() {
+        const server = fakeServer({ up: false })
+        const scope = yield* Scope.make()
+        yield* Reconnect.make({ name: "m-gauge", acquire: server.acquire, maxAttempts: 1 }).pipe(Scope.extend(scope))
+        const gauge = metricValue("resilience_connection_state", { name: "m-gauge" })
+        expect(yield* gauge).toBe(1)
+        yield* settle
+        expect(yield* gauge).toBe(2)
+        expect(yield* metricValue("resilience_reconnect_attempts_total", { name: "m-gauge", outcome: "failure" }))
+          .toBe(1)
+        yield* Scope.close(scope, Exit.void)
+        expect(yield* gauge).toBe(3)
+      }).pipe(Effect.provide(Resilience.layer())))
+
     it.scoped("unnamed instances get generated names; without ResilienceLive nothing is recorded", () =>
       Effect.gen(function*() {
         const a = yield* Reconnect.make({ acquire: Effect.succeed(1) })
