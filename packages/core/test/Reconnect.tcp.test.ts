@@ -106,10 +106,18 @@ describe("Reconnect over TCP", () => {
         // the server goes away: attempts are refused until it is back on the same port
         yield* server.stop
         const pending = yield* Effect.fork(client.use(ping))
-        yield* Effect.sleep("150 millis")
-        const refused = yield* client.state
+        // wait (bounded) until an attempt has been refused
+        const refused = yield* client.state.pipe(
+          Effect.delay("10 millis"),
+          Effect.repeat({
+            until: (state) =>
+              state._tag === "Reconnecting" &&
+              (state.error as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED"
+          }),
+          Effect.timeout("3 seconds")
+        )
         expect(refused._tag).toBe("Reconnecting")
-        expect(refused._tag === "Reconnecting" && (refused.error as NodeJS.ErrnoException).code).toBe("ECONNREFUSED")
+        expect(pending.unsafePoll()).toBeNull()
         yield* server.listen(port)
         expect(yield* Fiber.join(pending)).toBe("pong")
 
