@@ -6,6 +6,7 @@
  */
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
+import type { ConnectionState } from "./Reconnect.js"
 
 /**
  * A breaker state, as in `CircuitBreaker.State`.
@@ -88,6 +89,13 @@ export type ResilienceEvent = Data.TaggedEnum<{
   ChaosInjected: {
     readonly policyName: string
     readonly kind: "fault" | "latency" | "outcome" | "behavior"
+    readonly at: number
+  }
+  /** A `Reconnect`'s connection changed state; `to` carries the attempt and the error. */
+  ConnectionStateChanged: {
+    readonly policyName: string
+    readonly from: ConnectionState
+    readonly to: ConnectionState
     readonly at: number
   }
 }>

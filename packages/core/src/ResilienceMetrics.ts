@@ -129,3 +129,21 @@ export const fallbacks = Metric.fromMetricKey(internal.keys.fallbacks)
  * @category metrics
  */
 export const chaosInjections = Metric.fromMetricKey(internal.keys.chaosInjections)
+
+/**
+ * A `Reconnect`'s connection state: 0 Connected, 1 Connecting or Reconnecting, 2 Failed,
+ * 3 Closed. Label: `name`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const connectionState = Metric.fromMetricKey(internal.keys.connectionState)
+
+/**
+ * A `Reconnect`'s connection attempts. Labels: `name`, `outcome` (`success | failure | timeout`;
+ * an attempt cut by `connectTimeout` is counted as `timeout`, and is a failed attempt).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const reconnectAttempts = Metric.fromMetricKey(internal.keys.reconnectAttempts)

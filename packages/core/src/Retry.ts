@@ -195,7 +195,8 @@ export const honorRetryAfter: <Out, In, R>(schedule: Schedule.Schedule<Out, In, 
 
 /**
  * Retries `self` on failure as `schedule` says, for the failures `while` accepts (by default all
- * but the permanent rejections: a closed bulkhead, an isolated breaker). With a `budget`, each
+ * but the permanent rejections: a closed bulkhead, an isolated breaker, a connection that gave up
+ * or was closed). With a `budget`, each
  * call deposits once and each retry withdraws; when the budget is spent, the last failure is
  * returned with no further retries. Reports `RetryScheduled`, `RetryGaveUp` and
  * `BudgetExhausted` events when `ResilienceLive` is provided. The success path builds no

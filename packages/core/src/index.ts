@@ -40,6 +40,11 @@ export * as RateLimiter from "./RateLimiter.js"
 /**
  * @since 0.1.0
  */
+export * as Reconnect from "./Reconnect.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Resilience from "./Resilience.js"
 
 /**

@@ -11,6 +11,7 @@ import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as Policy from "@effect-resilience/core/Policy"
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
+import * as Reconnect from "@effect-resilience/core/Reconnect"
 import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import * as Retry from "@effect-resilience/core/Retry"
@@ -264,6 +265,27 @@ const targets: ReadonlyArray<Target> = [
     base: { rate: 0.5, enabled: true, effect: Effect.void },
     fuzz: ["effect"],
     run: (o) => through(Chaos.behavior(o as unknown as Chaos.BehaviorOptions<void, never, never>))
+  },
+  {
+    name: "Reconnect.make",
+    base: { name: "conn", acquire: Effect.succeed("connection"), maxAttempts: 3, maxWait: "1 second" },
+    fuzz: [
+      "name",
+      "acquire",
+      "isConnectionError",
+      "schedule",
+      "maxAttempts",
+      "retryOnReconnect",
+      "maxWait",
+      "connectTimeout"
+    ],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(
+          Reconnect.make(o as unknown as Reconnect.Reconnect.Options<string, never, never>),
+          (reconnect) => reconnect.state
+        )
+      )
   },
   {
     name: "Policy.wrap",

@@ -37,6 +37,8 @@ const describe = (event: ResilienceEvent): string => {
       return `${event.policyName}: fallback used`
     case "ChaosInjected":
       return `${event.policyName}: chaos injected ${event.kind}`
+    case "ConnectionStateChanged":
+      return `${event.policyName}: connection ${event.from._tag} → ${event.to._tag}`
   }
 }
 

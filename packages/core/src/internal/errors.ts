@@ -88,9 +88,29 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
 }
 
 /** @internal */
+export class ConnectionUnavailable extends Data.TaggedError("ConnectionUnavailable")<{
+  readonly policyName: string
+  readonly reason: "Reconnecting" | "Failed" | "Closed"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "Reconnecting":
+        return `Connection "${this.policyName}" is unavailable: still reconnecting`
+      case "Failed":
+        return `Connection "${this.policyName}" failed: gave up reconnecting`
+      case "Closed":
+        return `Connection "${this.policyName}" is closed`
+    }
+  }
+}
+
+/** @internal */
 export const isPermanentRejection = (error: unknown): boolean =>
   Predicate.isTagged(error, "BulkheadRejected") ?
     (error as BulkheadRejected).reason === "Closed" :
     Predicate.isTagged(error, "CircuitBreakerOpen") ?
     (error as CircuitBreakerOpen).state === "Isolated" :
+    Predicate.isTagged(error, "ConnectionUnavailable") ?
+    (error as ConnectionUnavailable).reason !== "Reconnecting" :
     false

@@ -11,7 +11,7 @@ import * as MetricLabel from "effect/MetricLabel"
 import type * as PubSub from "effect/PubSub"
 import type { ResilienceEvent } from "../ResilienceEvent.js"
 import { keys } from "./metrics.js"
-import type { CallOutcome, GaugeName, Instrument, Observer, PolicyKind } from "./observer.js"
+import type { AttemptOutcome, CallOutcome, GaugeName, Instrument, Observer, PolicyKind } from "./observer.js"
 
 const NO_TAGS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
@@ -28,6 +28,8 @@ const handle = <Type extends MetricKeyType.MetricKeyType<any, any>>(
   )
 
 const STATE_VALUE = { Closed: 0, Open: 1, HalfOpen: 2, Isolated: 3 } as const
+
+const CONNECTION_STATE_VALUE = { Connected: 0, Connecting: 1, Reconnecting: 1, Failed: 2, Closed: 3 } as const
 
 /** @internal */
 export interface EventHub {
@@ -48,6 +50,11 @@ const spanAttributes = (event: ResilienceEvent): Record<string, unknown> => {
   const attributes: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(event)) {
     if (key === "_tag" || key === "at" || key === "error") continue
+    if (event._tag === "ConnectionStateChanged" && (key === "from" || key === "to")) {
+      // a connection state is an object: its tag is what a trace needs
+      attributes[`resilience.${key}`] = (value as { readonly _tag: string })._tag
+      continue
+    }
     attributes[`resilience.${key}`] = typeof value === "object" && value !== null ? String(value) : value
   }
   return attributes
@@ -68,7 +75,11 @@ class LiveInstrument implements Instrument {
       this.#gauges = kind === "Bulkhead"
         ? { active: handle(keys.bulkheadActive, { name }), queued: handle(keys.bulkheadQueued, { name }) }
         : undefined
-      this.#state = kind === "CircuitBreaker" ? handle(keys.circuitBreakerState, { name }) : undefined
+      this.#state = kind === "CircuitBreaker"
+        ? handle(keys.circuitBreakerState, { name })
+        : kind === "Reconnect"
+        ? handle(keys.connectionState, { name })
+        : undefined
     }
   }
 
@@ -95,6 +106,7 @@ class LiveInstrument implements Instrument {
         span.event(`resilience.${event._tag}`, BigInt(Math.round(event.at * 1_000_000)), spanAttributes(event))
         if (event._tag === "CircuitBreakerTransition") span.attribute("resilience.circuit_breaker.state", event.to)
         if (event._tag === "CallRejected") span.attribute("resilience.rejected", `${event.policy}:${event.reason}`)
+        if (event._tag === "ConnectionStateChanged") span.attribute("resilience.connection.state", event.to._tag)
       }
     }
     if (!this.options.metrics) return
@@ -128,6 +140,9 @@ class LiveInstrument implements Instrument {
         return this.count(keys.fallbacks, {}, "fallback")
       case "ChaosInjected":
         return this.count(keys.chaosInjections, { kind: event.kind }, `chaos:${event.kind}`)
+      case "ConnectionStateChanged":
+        this.#state?.unsafeUpdate(CONNECTION_STATE_VALUE[event.to._tag], NO_TAGS)
+        return
       case "RetryGaveUp":
         return
     }
@@ -154,6 +169,10 @@ class LiveInstrument implements Instrument {
     if (outcome !== "rejected" && this.kind !== "RateLimiter") {
       this.#duration?.unsafeUpdate(durationMillis / 1000, NO_TAGS)
     }
+  }
+
+  readonly connectionAttempt = (outcome: AttemptOutcome): void => {
+    if (this.options.metrics) this.count(keys.reconnectAttempts, { outcome }, `attempt:${outcome}`)
   }
 
   readonly gauge = (gauge: GaugeName, value: number): void => {

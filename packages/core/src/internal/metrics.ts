@@ -28,5 +28,9 @@ export const keys = {
   chaosInjections: counter(
     "resilience_chaos_injections_total",
     "Faults, latency, outcomes and behaviours injected by Chaos strategies, by kind"
-  )
+  ),
+  connectionState: MetricKey.gauge("resilience_connection_state", {
+    description: "Connection state: 0 Connected, 1 Connecting or Reconnecting, 2 Failed, 3 Closed"
+  }),
+  reconnectAttempts: counter("resilience_reconnect_attempts_total", "Connection attempts, by outcome")
 } as const

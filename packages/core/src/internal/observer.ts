@@ -23,6 +23,7 @@ export type PolicyKind =
   | "Hedge"
   | "Fallback"
   | "Chaos"
+  | "Reconnect"
 
 /** @internal */
 export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback" | "hedged"
@@ -31,14 +32,19 @@ export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "
 export type GaugeName = "active" | "queued" | "state"
 
 /** @internal */
+export type AttemptOutcome = "success" | "failure" | "timeout"
+
+/** @internal */
 export interface Instrument {
   /** false for the no-op instrument: callers skip building events and reading the clock */
   readonly active: boolean
   readonly emit: (event: ResilienceEvent) => void
   /** `durationMillis` of a call that ran; "hedged" is a success won by a hedge */
   readonly record: (outcome: CallOutcome, durationMillis: number) => void
-  /** a level: a bulkhead's active and queued calls, a breaker's state when it is made (0–3) */
+  /** a level: a bulkhead's active and queued calls, a breaker's or a connection's state when it is made */
   readonly gauge?: ((gauge: GaugeName, value: number) => void) | undefined
+  /** a connection attempt of a `Reconnect` ended */
+  readonly connectionAttempt?: ((outcome: AttemptOutcome) => void) | undefined
 }
 
 /** @internal */
@@ -54,7 +60,8 @@ export const noopInstrument: Instrument = {
   active: false,
   emit: () => {},
   record: () => {},
-  gauge: () => {}
+  gauge: () => {},
+  connectionAttempt: () => {}
 }
 
 /** @internal */
