@@ -39,6 +39,12 @@ const describe = (event: ResilienceEvent): string => {
       return `${event.policyName}: chaos injected ${event.kind}`
     case "ConnectionStateChanged":
       return `${event.policyName}: connection ${event.from._tag} → ${event.to._tag}`
+    case "ShutdownPhase":
+      return `shutdown: ${event.phase} (${event.inFlight} in flight)`
+    case "StoreUnavailable":
+      return `${event.policyName}: ${event.store} store unavailable`
+    case "StoreRecovered":
+      return `${event.policyName}: ${event.store} store recovered`
   }
 }
 

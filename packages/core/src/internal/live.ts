@@ -116,7 +116,8 @@ class LiveInstrument implements Instrument {
       case "BudgetExhausted":
         return this.count(keys.retryBudgetExhausted, { budget: event.budgetName }, `budget:${event.budgetName}`)
       case "CircuitBreakerTransition":
-        this.#state?.unsafeUpdate(STATE_VALUE[event.to], NO_TAGS)
+        // one gauge cannot hold every key's state: a keyed breaker reports transitions only
+        if (event.key === undefined) this.#state?.unsafeUpdate(STATE_VALUE[event.to], NO_TAGS)
         return this.count(
           keys.circuitBreakerTransitions,
           { from: event.from, to: event.to },
@@ -144,6 +145,9 @@ class LiveInstrument implements Instrument {
         this.#state?.unsafeUpdate(CONNECTION_STATE_VALUE[event.to._tag], NO_TAGS)
         return
       case "RetryGaveUp":
+      case "ShutdownPhase":
+      case "StoreUnavailable":
+      case "StoreRecovered":
         return
     }
   }

@@ -40,6 +40,26 @@ interface Instances {
   readonly retryBudget: RetryBudget.RetryBudget
 }
 
+type KeyedKind = "circuitBreaker" | "bulkhead" | "rateLimiter"
+
+interface KeyedInstances {
+  readonly circuitBreaker: CircuitBreaker.KeyedCircuitBreaker
+  readonly bulkhead: Bulkhead.KeyedBulkhead
+  readonly rateLimiter: RateLimiter.KeyedRateLimiter
+}
+
+/** A keyed instance from options (validated when called, like every constructor). */
+const makeKeyed = (kind: KeyedKind, options: AnyOptions): Effect.Effect<unknown, never, Scope.Scope> => {
+  switch (kind) {
+    case "circuitBreaker":
+      return CircuitBreaker.keyed(options as CircuitBreaker.KeyedCircuitBreaker.Options)
+    case "bulkhead":
+      return Bulkhead.keyed(options as unknown as Bulkhead.KeyedBulkhead.Options)
+    case "rateLimiter":
+      return RateLimiter.keyed(options as unknown as RateLimiter.KeyedRateLimiter.Options)
+  }
+}
+
 const KINDS: ReadonlyArray<Kind> = ["circuitBreaker", "bulkhead", "rateLimiter", "retryBudget"]
 
 const flat = (entries: Map<string, Entry> | undefined): Record<string, number | string> => {
@@ -112,6 +132,9 @@ export interface Resolved {
   readonly defaults: Record<Kind, AnyOptions>
   /** names given in code `instances`, by kind and normalized name */
   readonly codeNames: Record<Kind, Map<string, string>>
+  /** code `instances` per kind and normalized name, and the Config entries: to merge a call's options */
+  readonly instances: Record<Kind, Map<string, AnyOptions>>
+  readonly fromConfig: FromConfig
 }
 
 const merge = (kind: Kind, code: AnyOptions, config: Record<string, number | string>): AnyOptions =>
@@ -154,7 +177,9 @@ export const resolve = (
   const resolved: Resolved = {
     defaults,
     options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
-    codeNames: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+    codeNames: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    instances: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    fromConfig
   }
   for (const kind of KINDS) {
     // the defaults themselves must be valid for names first seen at run time
@@ -167,6 +192,7 @@ export const resolve = (
       if (other !== undefined) throw collision(kind, other, name)
       names.set(normalized, name)
       resolved.codeNames[kind].set(normalized, name)
+      resolved.instances[kind].set(normalized, instances[name])
     }
     for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
     for (const [normalized, name] of names) {
@@ -190,6 +216,24 @@ export const resolve = (
 
 /** The event buffer is allocated when the layer is built. */
 const MAX_EVENTS_CAPACITY = 1_000_000
+
+/**
+ * The options an instance named `name` is created with. A call's own `options` are this name's
+ * defaults: over the kind's defaults, under code `instances` and Config. Throws a
+ * `ResilienceConfigError` when the merge is invalid.
+ *
+ * @internal
+ */
+export const optionsFor = (resolved: Resolved, kind: Kind, name: string, options: object | undefined): AnyOptions => {
+  const normalized = normalizeName(name)
+  if (options === undefined) {
+    return { ...(resolved.options[kind].get(normalized) ?? resolved.defaults[kind]), name }
+  }
+  const code = { ...resolved.defaults[kind], ...options, ...resolved.instances[kind].get(normalized), name }
+  const merged = { ...merge(kind, code, flat(resolved.fromConfig[kind].get(normalized))), name }
+  check(kind, merged)
+  return merged
+}
 
 /** @internal */
 export interface RegistryOptions {
@@ -246,11 +290,13 @@ const makeRegistry = (
     const pending = new Map<string, Deferred.Deferred<unknown>>()
     // the name that owns each kind's normalized Config key: names from code first, others on first use
     const owners = {} as Record<Kind, Map<string, string>>
-    for (const kind of KINDS) owners[kind] = new Map(resolved.codeNames[kind])
+    const keyedOwners = {} as Record<Kind, Map<string, string>>
+    for (const kind of KINDS) {
+      owners[kind] = new Map(resolved.codeNames[kind])
+      keyedOwners[kind] = new Map(resolved.codeNames[kind])
+    }
 
-    const construct = (kind: Kind, name: string): Effect.Effect<unknown> => {
-      const options = resolved.options[kind].get(normalizeName(name)) ?? { ...resolved.defaults[kind], name }
-      const withName = { ...options, name }
+    const construct = (kind: Kind, withName: AnyOptions): Effect.Effect<unknown> => {
       switch (kind) {
         case "circuitBreaker":
           return CircuitBreaker.make(withName as CircuitBreaker.CircuitBreaker.Options).pipe(Scope.extend(scope))
@@ -264,25 +310,15 @@ const makeRegistry = (
     }
 
     // One instance per kind and name, created on first use, however many fibers ask at once.
-    const get = <K extends Kind>(kind: K) => (name: string): Effect.Effect<Instances[K]> =>
+    const instance = <A>(id: string, make: () => Effect.Effect<A>): Effect.Effect<A> =>
       Effect.suspend(() => {
-        if (typeof name !== "string" || name.length === 0) {
-          return Effect.die(
-            new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name })
-          )
-        }
-        const id = `${kind}\u0000${name}`
         const instance = created.get(id)
-        if (instance !== undefined) return Effect.succeed(instance as Instances[K])
-        const normalized = normalizeName(name)
-        const owner = owners[kind].get(normalized)
-        if (owner === undefined) owners[kind].set(normalized, name)
-        else if (owner !== name) return Effect.die(collision(kind, owner, name))
+        if (instance !== undefined) return Effect.succeed(instance as A)
         const waiting = pending.get(id)
-        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<Instances[K]>
+        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<A>
         const deferred = Deferred.unsafeMake<unknown>(FiberId.none)
         pending.set(id, deferred)
-        return construct(kind, name).pipe(
+        return Effect.suspend(make).pipe(
           Effect.provideService(ObserverTag, observer),
           Effect.exit,
           Effect.flatMap((exit) => {
@@ -291,7 +327,81 @@ const makeRegistry = (
             return Effect.zipRight(Deferred.done(deferred, exit), exit)
           }),
           Effect.uninterruptible
-        ) as Effect.Effect<Instances[K]>
+        )
+      })
+
+    // Names must be non-empty strings, and two names of one kind must not share Config keys: the
+    // first to use a normalized key owns it (names from code own theirs from the start).
+    const claim = (owners: Map<string, string>, kind: Kind, name: unknown): Effect.Effect<never> | undefined => {
+      if (typeof name !== "string" || name.length === 0) {
+        return Effect.die(
+          new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name })
+        )
+      }
+      const normalized = normalizeName(name)
+      const owner = owners.get(normalized)
+      if (owner === undefined) owners.set(normalized, name)
+      else if (owner !== name) return Effect.die(collision(kind, owner, name))
+      return undefined
+    }
+
+    const getUnclaimed = <K extends Kind>(kind: K) => (name: string, options?: object): Effect.Effect<Instances[K]> => {
+      const id = `${kind}\u0000${name}`
+      // a call's options are validated when it is made, unless the instance exists already
+      if (options === undefined || created.has(id)) {
+        return instance(id, () => construct(kind, optionsFor(resolved, kind, name, undefined))) as Effect.Effect<
+          Instances[K]
+        >
+      }
+      validate.object("options", options)
+      check(kind, { ...resolved.defaults[kind], ...options, name })
+      return instance(id, () => construct(kind, optionsFor(resolved, kind, name, options))) as Effect.Effect<
+        Instances[K]
+      >
+    }
+
+    const get = <K extends Kind>(kind: K) => (name: string, options?: object): Effect.Effect<Instances[K]> => {
+      // options are validated now (a programmer error throws at the call); the name when it runs
+      const effect = getUnclaimed(kind)(name, options)
+      return Effect.suspend(() => claim(owners[kind], kind, name) ?? effect)
+    }
+
+    // One keyed instance per kind and name, options merged as for the others: Config keys of
+    // its kind and name apply to every key.
+    const getKeyed =
+      <K extends KeyedKind>(kind: K) => (name: string, options?: object): Effect.Effect<KeyedInstances[K]> => {
+        const effect = getKeyedUnclaimed(kind)(name, options)
+        return Effect.suspend(() => claim(keyedOwners[kind], kind, name) ?? effect)
+      }
+
+    const getKeyedUnclaimed =
+      <K extends KeyedKind>(kind: K) => (name: string, options?: object): Effect.Effect<KeyedInstances[K]> => {
+        const id = `keyed:${kind}\u0000${name}`
+        if (options !== undefined && !created.has(id)) {
+          validate.object("options", options)
+          makeKeyed(kind, { ...resolved.defaults[kind], ...options, name })
+        }
+        return instance(
+          id,
+          () => makeKeyed(kind, optionsFor(resolved, kind, name, options)).pipe(Scope.extend(scope))
+        ) as Effect.Effect<KeyedInstances[K]>
+      }
+
+    /** The instances of a kind created so far, oldest first. */
+    const listing = <K extends Kind>(kind: K): Effect.Effect<ReadonlyArray<Instances[K]>> =>
+      Effect.sync(() => {
+        const prefix = `${kind}\u0000`
+        const out: Array<Instances[K]> = []
+        for (const [id, value] of created) if (id.startsWith(prefix)) out.push(value as Instances[K])
+        return out
+      })
+
+    const publish = (event: ResilienceEvent): Effect.Effect<void> =>
+      Effect.sync(() => {
+        if (hub !== undefined && hub.subscribers > 0) {
+          hub.published++
+          hub.pubsub.unsafeOffer(event)
+        }
       })
 
     const events: Stream.Stream<ResilienceEvent> = hub === undefined
@@ -311,7 +421,13 @@ const makeRegistry = (
       bulkhead: get("bulkhead"),
       rateLimiter: get("rateLimiter"),
       retryBudget: get("retryBudget"),
-      events
+      keyedCircuitBreaker: getKeyed("circuitBreaker"),
+      keyedBulkhead: getKeyed("bulkhead"),
+      keyedRateLimiter: getKeyed("rateLimiter"),
+      circuitBreakers: listing("circuitBreaker"),
+      bulkheads: listing("bulkhead"),
+      events,
+      publish
     }
     return [registry, observer] as const
   })
