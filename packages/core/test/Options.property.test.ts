@@ -138,6 +138,42 @@ const targets: ReadonlyArray<Target> = [
       )
   },
   {
+    name: "CircuitBreaker.keyed",
+    base: { name: "per-host", maxKeys: 10, idleTimeout: "1 minute", breakDuration: "1 second" },
+    fuzz: ["name", "maxKeys", "idleTimeout", "breakDuration", "halfOpenMaxCalls"],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(
+          CircuitBreaker.keyed(o as CircuitBreaker.KeyedCircuitBreaker.Options),
+          (keyed) => through(keyed.protect("a.example"))
+        )
+      )
+  },
+  {
+    name: "Bulkhead.keyed",
+    base: { maxConcurrent: 2, maxQueue: 1, maxKeys: 10, idleTimeout: "1 minute" },
+    fuzz: ["maxConcurrent", "maxQueue", "maxKeys", "idleTimeout"],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(
+          Bulkhead.keyed(o as unknown as Bulkhead.KeyedBulkhead.Options),
+          (keyed) => through(keyed.protect("tenant"))
+        )
+      )
+  },
+  {
+    name: "Resilience.circuitBreaker(name, options)",
+    base: { breakDuration: "1 second", halfOpenMaxCalls: 1 },
+    fuzz: ["breakDuration", "halfOpenMaxCalls", "trip"],
+    run: (o) =>
+      through((self) =>
+        Effect.flatMap(
+          Resilience.circuitBreaker("payments", o as CircuitBreaker.CircuitBreaker.Options),
+          (b) => b.protect(self)
+        ).pipe(Effect.provide(Resilience.layer()))
+      )
+  },
+  {
     name: "Bulkhead.make",
     base: { name: "bh", maxConcurrent: 2, maxQueue: 1, queueTimeout: "1 second" },
     fuzz: ["name", "maxConcurrent", "maxQueue", "queueTimeout"],
