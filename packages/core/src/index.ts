@@ -37,12 +37,14 @@ export * as RateLimiter from "./RateLimiter.js"
  */
 export * as Resilience from "./Resilience.js"
 
-/**
- * The default layer: registry, in-memory state, events and metrics.
- *
- * @since 0.1.0
- */
-export { ResilienceLive } from "./Resilience.js"
+export {
+  /**
+   * The default layer: registry, in-memory state, events and metrics.
+   *
+   * @since 0.1.0
+   */
+  ResilienceLive
+} from "./Resilience.js"
 
 /**
  * @since 0.1.0
