@@ -128,8 +128,10 @@ try {
 
   // --- 4. a scratch project with the tarballs and their peers ------------------------------------
 
-  // Peers (and their own required peers, recursively) at the versions installed in the workspace:
-  // the versions the tests ran against, and no surprise resolution of a newer OpenTelemetry.
+  // Peers (and their own peers, recursively) at the versions installed in the workspace: the
+  // versions the tests ran against, and no surprise resolution of a newer OpenTelemetry. Optional
+  // peers (e.g. a Redis client) are installed too when the workspace has them, so consumers can
+  // use them and declaration files that mention them type-check.
   const workspaceVersion = (name) => {
     const file = path.join(root, "node_modules", name, "package.json")
     return fs.existsSync(file) ? readJson(file) : undefined
@@ -137,7 +139,7 @@ try {
   const peers = {}
   const addPeers = (manifest) => {
     for (const name of Object.keys(manifest.peerDependencies ?? {})) {
-      if (ours.has(name) || peers[name] || manifest.peerDependenciesMeta?.[name]?.optional) continue
+      if (ours.has(name) || peers[name]) continue
       const installed = workspaceVersion(name)
       if (!installed) continue // npm resolves it from the range
       peers[name] = installed.version
