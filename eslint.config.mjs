@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/build/**", "**/dist/**", "**/*.md", "bench/RESULTS*"]
+    ignores: ["**/node_modules/**", "**/build/**", "**/dist/**", "**/docs/**", "**/*.md", "bench/RESULTS*"]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     files: ["scripts/**/*.mjs", "bench/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } }
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", fetch: "readonly" } }
   },
   {
     files: ["packages/*/src/**/*", "packages/*/test/**/*"],

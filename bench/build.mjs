@@ -19,6 +19,8 @@ await esbuild.build({
   format: "esm",
   target: "node20",
   external,
+  // our packages from their TypeScript sources (the "exports" condition the workspace uses)
+  conditions: ["@effect-resilience/source"],
   keepNames: false,
   logLevel: "warning"
 })
@@ -32,6 +34,7 @@ await esbuild.build({
   format: "esm",
   target: "node20",
   external,
+  conditions: ["@effect-resilience/source"],
   keepNames: false,
   logLevel: "warning"
 })

@@ -1,5 +1,7 @@
 // Every export of a public module (packages/*/src/*.ts, not internal/) has JSDoc with @since and
-// @category (index.ts re-exports need only @since), as @effect/docgen expects.
+// @category (index.ts re-exports need only @since). @effect/docgen (npm run docs) enforces @since
+// and compiles and runs the examples but does not require a @category; this quick check, part of
+// npm run lint, does both tags.
 import fs from "node:fs"
 import path from "node:path"
 import ts from "typescript"
@@ -25,7 +27,12 @@ for (const pkg of fs.readdirSync(path.join(root, "packages"))) {
       const exported = ts.canHaveModifiers(statement) &&
         (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
       if (ts.isExportDeclaration(statement)) {
-        check(statement, statement.exportClause?.getText() ?? "*")
+        if (statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+          // docgen reads a named re-export's docs from the specifier: `export { /** ... */ a } from`
+          for (const specifier of statement.exportClause.elements) check(specifier, specifier.name.text)
+        } else {
+          check(statement, statement.exportClause?.getText() ?? "*")
+        }
       } else if (exported) {
         if (ts.isVariableStatement(statement)) {
           for (const d of statement.declarationList.declarations) check(statement, d.name.getText())

@@ -47,12 +47,14 @@ export * as Reconnect from "./Reconnect.js"
  */
 export * as Resilience from "./Resilience.js"
 
-/**
- * The default layer: registry, in-memory state, events and metrics.
- *
- * @since 0.1.0
- */
-export { ResilienceLive } from "./Resilience.js"
+export {
+  /**
+   * The default layer: registry, in-memory state, events and metrics.
+   *
+   * @since 0.1.0
+   */
+  ResilienceLive
+} from "./Resilience.js"
 
 /**
  * @since 0.1.0
