@@ -97,6 +97,9 @@ export interface Resolved {
   /** options per kind and normalized name, merged and validated */
   readonly options: Record<Kind, Map<string, AnyOptions>>
   readonly defaults: Record<Kind, AnyOptions>
+  /** code `instances` per kind and normalized name, and the Config entries: to merge a call's options */
+  readonly instances: Record<Kind, Map<string, AnyOptions>>
+  readonly fromConfig: FromConfig
 }
 
 const merge = (kind: Kind, code: AnyOptions, config: Record<string, number | string>): AnyOptions =>
@@ -138,14 +141,19 @@ export const resolve = (
   } as Record<Kind, AnyOptions>
   const resolved: Resolved = {
     defaults,
-    options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+    options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    instances: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    fromConfig
   }
   for (const kind of KINDS) {
     // the defaults themselves must be valid for names first seen at run time
     check(kind, { ...defaults[kind], name: `${kind}-defaults` })
     const instances = (options.instances?.[kind] ?? {}) as Record<string, AnyOptions>
     const names = new Map<string, string>()
-    for (const name of Object.keys(instances)) names.set(normalizeName(name), name)
+    for (const name of Object.keys(instances)) {
+      names.set(normalizeName(name), name)
+      resolved.instances[kind].set(normalizeName(name), instances[name])
+    }
     for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
     for (const [normalized, name] of names) {
       const code = { ...defaults[kind], ...instances[name], name }
@@ -164,6 +172,24 @@ export const resolve = (
     }
   }
   return resolved
+}
+
+/**
+ * The options an instance named `name` is created with. A call's own `options` are this name's
+ * defaults: over the kind's defaults, under code `instances` and Config. Throws a
+ * `ResilienceConfigError` when the merge is invalid.
+ *
+ * @internal
+ */
+export const optionsFor = (resolved: Resolved, kind: Kind, name: string, options: object | undefined): AnyOptions => {
+  const normalized = normalizeName(name)
+  if (options === undefined) {
+    return { ...(resolved.options[kind].get(normalized) ?? resolved.defaults[kind]), name }
+  }
+  const code = { ...resolved.defaults[kind], ...options, ...resolved.instances[kind].get(normalized), name }
+  const merged = { ...merge(kind, code, flat(resolved.fromConfig[kind].get(normalized))), name }
+  check(kind, merged)
+  return merged
 }
 
 /** @internal */
@@ -213,9 +239,7 @@ const makeRegistry = (
     const created = new Map<string, unknown>()
     const pending = new Map<string, Deferred.Deferred<unknown>>()
 
-    const construct = (kind: Kind, name: string): Effect.Effect<unknown> => {
-      const options = resolved.options[kind].get(normalizeName(name)) ?? { ...resolved.defaults[kind], name }
-      const withName = { ...options, name }
+    const construct = (kind: Kind, withName: AnyOptions): Effect.Effect<unknown> => {
       switch (kind) {
         case "circuitBreaker":
           return CircuitBreaker.make(withName as CircuitBreaker.CircuitBreaker.Options).pipe(Scope.extend(scope))
@@ -229,16 +253,15 @@ const makeRegistry = (
     }
 
     // One instance per kind and name, created on first use, however many fibers ask at once.
-    const get = <K extends Kind>(kind: K) => (name: string): Effect.Effect<Instances[K]> =>
+    const instance = <A>(id: string, make: () => Effect.Effect<A>): Effect.Effect<A> =>
       Effect.suspend(() => {
-        const id = `${kind}\u0000${name}`
         const instance = created.get(id)
-        if (instance !== undefined) return Effect.succeed(instance as Instances[K])
+        if (instance !== undefined) return Effect.succeed(instance as A)
         const waiting = pending.get(id)
-        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<Instances[K]>
+        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<A>
         const deferred = Deferred.unsafeMake<unknown>(FiberId.none)
         pending.set(id, deferred)
-        return construct(kind, name).pipe(
+        return Effect.suspend(make).pipe(
           Effect.provideService(ObserverTag, observer),
           Effect.exit,
           Effect.flatMap((exit) => {
@@ -247,7 +270,36 @@ const makeRegistry = (
             return Effect.zipRight(Deferred.done(deferred, exit), exit)
           }),
           Effect.uninterruptible
-        ) as Effect.Effect<Instances[K]>
+        )
+      })
+
+    const get = <K extends Kind>(kind: K) => (name: string, options?: object): Effect.Effect<Instances[K]> => {
+      const id = `${kind}\u0000${name}`
+      // a call's options are validated when it is made, unless the instance exists already
+      if (options === undefined || created.has(id)) {
+        return instance(id, () => construct(kind, optionsFor(resolved, kind, name, undefined))) as Effect.Effect<
+          Instances[K]
+        >
+      }
+      validate.object("options", options)
+      check(kind, { ...resolved.defaults[kind], ...options, name })
+      return instance(id, () => construct(kind, optionsFor(resolved, kind, name, options))) as Effect.Effect<
+        Instances[K]
+      >
+    }
+
+    /** The instances of a kind created so far, oldest first. */
+    const listing = <K extends Kind>(kind: K): Effect.Effect<ReadonlyArray<Instances[K]>> =>
+      Effect.sync(() => {
+        const prefix = `${kind}\u0000`
+        const out: Array<Instances[K]> = []
+        for (const [id, value] of created) if (id.startsWith(prefix)) out.push(value as Instances[K])
+        return out
+      })
+
+    const publish = (event: ResilienceEvent): Effect.Effect<void> =>
+      Effect.sync(() => {
+        if (hub !== undefined && hub.subscribers > 0) hub.pubsub.unsafeOffer(event)
       })
 
     const events: Stream.Stream<ResilienceEvent> = hub === undefined
@@ -267,7 +319,10 @@ const makeRegistry = (
       bulkhead: get("bulkhead"),
       rateLimiter: get("rateLimiter"),
       retryBudget: get("retryBudget"),
-      events
+      circuitBreakers: listing("circuitBreaker"),
+      bulkheads: listing("bulkhead"),
+      events,
+      publish
     }
     return [registry, observer] as const
   })
