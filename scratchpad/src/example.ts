@@ -12,7 +12,8 @@ const examples: Record<string, Example> = {
   bulkhead: () => import("./examples/bulkhead.js"),
   "circuit-breaker": () => import("./examples/circuit-breaker.js"),
   observability: () => import("./examples/observability.js"),
-  "rate-limiter": () => import("./examples/rate-limiter.js")
+  "rate-limiter": () => import("./examples/rate-limiter.js"),
+  "http-client": () => import("./examples/http-client.js")
 }
 
 const name = process.argv[2]

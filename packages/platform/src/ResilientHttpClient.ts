@@ -15,17 +15,23 @@
 import type * as Bulkhead from "@effect-resilience/core/Bulkhead"
 import type * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import type * as RateLimiter from "@effect-resilience/core/RateLimiter"
+import type * as ResilienceError from "@effect-resilience/core/ResilienceError"
 import type * as RetryBudget from "@effect-resilience/core/RetryBudget"
 import type * as Timeout from "@effect-resilience/core/Timeout"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
+import type * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import * as hedging from "./internal/hedging.js"
 import * as outcome from "./internal/outcome.js"
 import * as policies from "./internal/policies.js"
+import * as presets from "./internal/presets.js"
 import * as retry from "./internal/retry.js"
 
 // -------------------------------------------------------------------------------------------
@@ -382,3 +388,165 @@ export const withHedging: {
   ): <E extends E0, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E, R>
   <E, R>(self: HttpClient.HttpClient.With<E, R>, options: HedgingOptions<NoInfer<E>>): HttpClient.HttpClient.With<E, R>
 } = hedging.withHedging as never
+
+// -------------------------------------------------------------------------------------------
+// presets and layer
+// -------------------------------------------------------------------------------------------
+
+/**
+ * The rejections the presets can add to a client's error channel.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StandardError = CircuitBreaker.CircuitBreakerOpen | Bulkhead.BulkheadRejected | Timeout.TimeoutError
+
+/**
+ * Options of `standard`: each part takes `false` to turn it off, or an override of its defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StandardOptions {
+  /** One bulkhead for the client, outermost. Default: `{ name: "http", maxConcurrent: 1000 }`. */
+  readonly concurrency?: false | Partial<Bulkhead.Bulkhead.Options> | undefined
+  /** The limit on a whole call, retries included. Default: 30 seconds. */
+  readonly totalTimeout?: false | Duration.DurationInput | undefined
+  /**
+   * `retryTransient`'s options. Default: 3 retries, exponential from 2 seconds with full jitter,
+   * honouring `Retry-After`.
+   */
+  readonly retry?: false | RetryTransientOptions | undefined
+  /**
+   * One breaker per origin (`CircuitBreaker.keyed`, name `"http"`). Default: failure rate 10 %
+   * over 30 seconds once 100 calls are recorded, break 5 seconds. With a `Resilience` registry
+   * provided it is the registry's `keyedCircuitBreaker(name, these options)`, so
+   * `RESILIENCE_CIRCUITBREAKER_HTTP_*` Config keys tune every origin.
+   */
+  readonly circuitBreaker?: false | Partial<CircuitBreaker.KeyedCircuitBreaker.Options> | undefined
+  /** The limit on one attempt, innermost. Default: 10 seconds. */
+  readonly attemptTimeout?: false | Duration.DurationInput | undefined
+}
+
+/**
+ * Options of `standardHedging`: `standard`'s, with `hedging` in place of `retry`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StandardHedgingOptions extends Omit<StandardOptions, "retry"> {
+  /** `withHedging`'s options. Default: a hedge 2 seconds after the primary, at most 1. */
+  readonly hedging?: false | Partial<HedgingOptions> | undefined
+}
+
+/**
+ * The standard pipeline of Microsoft.Extensions.Http.Resilience, outermost first: `concurrency`
+ * (one bulkhead, 1,000) → `totalTimeout` (30 s) → `retry` (`retryTransient`: 3 retries,
+ * exponential from 2 s, full jitter, honouring `Retry-After`) → `circuitBreaker` (one per
+ * origin: failure rate 10 % over 30 s, at least 100 calls, break 5 s) → `attemptTimeout` (10 s).
+ *
+ * It builds its instances, which live as long as the `Scope`; with a `Resilience` registry
+ * provided, the bulkhead and the per-origin breakers are the registry's (named `"http"`), so
+ * they show up in its listings, events, metrics and Config keys. Options are validated when
+ * `standard` is called.
+ *
+ * @example
+ * ```ts
+ * import { ResilientHttpClient } from "@effect-resilience/platform"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ResilientHttpClient.standard({ attemptTimeout: "2 seconds" })(yield* HttpClient.HttpClient)
+ *   return yield* client.get("https://api.example.com/quotes")
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const standard: (
+  options?: StandardOptions
+) => <E, R>(
+  client: HttpClient.HttpClient.With<E, R>
+) => Effect.Effect<HttpClient.HttpClient.With<E | StandardError, R>, never, Scope.Scope> = presets.standard as never
+
+/**
+ * `standard` with hedging in place of retries, as Microsoft's standard hedging handler:
+ * `concurrency` → `totalTimeout` → `hedging` (a hedge 2 s after the primary, at most 1) →
+ * `circuitBreaker` (per origin) → `attemptTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { ResilientHttpClient } from "@effect-resilience/platform"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const hedged = ResilientHttpClient.standardHedging({ hedging: { delay: "300 millis", maxHedges: 2 } })
+ *   const client = yield* hedged(yield* HttpClient.HttpClient)
+ *   return yield* client.get("https://api.example.com/quotes")
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const standardHedging: (
+  options?: StandardHedgingOptions
+) => <E, R>(
+  client: HttpClient.HttpClient.With<E, R>
+) => Effect.Effect<HttpClient.HttpClient.With<E | StandardError, R>, never, Scope.Scope> =
+  presets.standardHedging as never
+
+/**
+ * Replaces the `HttpClient` in context with `standard(options)` of it, its instances living as
+ * long as the layer: `Effect.provide(ResilientHttpClient.layer())` makes every existing
+ * `HttpClient` call resilient. The `HttpClient` tag only carries `HttpClientError`, so at this
+ * outer boundary (never inside the pipeline) rejections become
+ * `RequestError { reason: "Transport", cause: <the rejection> }`: `rejection` finds them.
+ *
+ * @example
+ * ```ts
+ * import { ResilientHttpClient } from "@effect-resilience/platform"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = HttpClient.get("https://api.example.com/quotes")
+ *
+ * const Client = ResilientHttpClient.layer({ attemptTimeout: "2 seconds" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Client)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: (
+  options?: StandardOptions
+) => Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient> = presets.layer as never
+
+/**
+ * The rejection behind an error: the error itself when it is one of core's `ResilienceError`s,
+ * or the `cause` of the `RequestError` that `layer` made of it.
+ *
+ * @example
+ * ```ts
+ * import { ResilientHttpClient } from "@effect-resilience/platform"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect, Option } from "effect"
+ *
+ * const program = HttpClient.get("https://api.example.com/quotes").pipe(
+ *   Effect.catchAll((error) =>
+ *     Option.match(ResilientHttpClient.rejection(error), {
+ *       onNone: () => Effect.fail(error),
+ *       onSome: (rejection) => Effect.succeed(`not sent: ${rejection._tag}`)
+ *     })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const rejection: (error: unknown) => Option.Option<ResilienceError.ResilienceError> = presets.rejection

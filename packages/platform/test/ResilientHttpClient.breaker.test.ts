@@ -39,7 +39,7 @@ describe("ResilientHttpClient.withCircuitBreaker", () => {
       const rejected = yield* Effect.flip(client.get(server.url()))
       expect(rejected).toBeInstanceOf(CircuitBreaker.CircuitBreakerOpen)
       expect(rejected).toMatchObject({ policyName: "api", state: "Open" })
-      expect(Duration.toMillis(rejected.retryAfter)).toBe(1000)
+      expect(Duration.toMillis((rejected as CircuitBreaker.CircuitBreakerOpen).retryAfter)).toBe(1000)
       expect(server.seen).toHaveLength(2)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
