@@ -496,8 +496,8 @@ export const standardHedging: (
   options?: StandardHedgingOptions
 ) => <E, R>(
   client: HttpClient.HttpClient.With<E, R>
-) => Effect.Effect<HttpClient.HttpClient.With<E | StandardError, R>, never, Scope.Scope> =
-  presets.standardHedging as never
+) => Effect.Effect<HttpClient.HttpClient.With<E | StandardError, R>, never, Scope.Scope> = presets
+  .standardHedging as never
 
 /**
  * Replaces the `HttpClient` in context with `standard(options)` of it, its instances living as

@@ -72,7 +72,9 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
         case "RetryScheduled":
           return timeline.log(`    retry ${event.attempt} in ${Duration.format(event.delay)}`)
         case "CircuitBreakerTransition":
-          return timeline.log(`    breaker ${event.policyName}${event.key ? ` [${event.key}]` : ""}: ${event.from} → ${event.to}`)
+          return timeline.log(
+            `    breaker ${event.policyName}${event.key ? ` [${event.key}]` : ""}: ${event.from} → ${event.to}`
+          )
         case "TimedOut":
           return timeline.log(`    ${event.policyName} timed out after ${Duration.format(event.duration)}`)
         default:
@@ -99,7 +101,9 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
   yield* get(`${origin}/quote`)
   yield* Console.log("\nA slow answer: cut by the 500ms attempt timeout, and retried:")
   yield* get(`${origin}/slow`)
-  yield* Console.log("\nA path that keeps failing: the third failure opens the origin's breaker, which then rejects at once:")
+  yield* Console.log(
+    "\nA path that keeps failing: the third failure opens the origin's breaker, which then rejects at once:"
+  )
   yield* get(`${origin}/down`)
   yield* get(`${origin}/down`)
   yield* Console.log("\nAnother origin has a breaker of its own:")

@@ -128,7 +128,10 @@ const asHttpClientErrors = (client: Client): HttpClient.HttpClient =>
     Effect.catchIf(
       effect,
       ResilienceError.isResilienceError,
-      (cause) => Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause.message }))
+      (cause) =>
+        Effect.fail(
+          new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause.message })
+        )
     )) as unknown as HttpClient.HttpClient
 
 /** @internal */
