@@ -15,7 +15,9 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/bulkhead.js"
+import * as keyedInternal from "./internal/bulkheadKeyed.js"
 import * as errors from "./internal/errors.js"
+import type { Policy } from "./Policy.js"
 
 /**
  * The bulkhead refused a call without running it: `"Full"` (every permit taken and the queue
@@ -176,3 +178,68 @@ export const protect: {
   (bulkhead: Bulkhead): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BulkheadRejected, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, bulkhead: Bulkhead): Effect.Effect<A, E | BulkheadRejected, R>
 } = internal.protect
+
+/**
+ * One bulkhead per key (a tenant, a host), created on first use, with bounded memory: beyond
+ * `maxKeys`, the least recently used bulkhead with no active and no queued call is forgotten,
+ * and such bulkheads unused for `idleTimeout` are dropped; a busy one never is. The key map
+ * exceeds `maxKeys` only while every key but the newest is busy; once one is idle, the excess
+ * goes.
+ *
+ * Every key's bulkhead has the keyed instance's `name` and limits. Metrics are labelled with
+ * that name, never the key (its `active` and `queued` gauges are the sums over the keys);
+ * `BulkheadRejected` errors and rejection events carry the `key`. When the Scope closes, every
+ * key's bulkhead closes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KeyedBulkhead {
+  readonly name: string
+  /** Protects a call with `key`'s bulkhead. */
+  readonly protect: (key: string) => Policy<BulkheadRejected>
+  /** `key`'s bulkhead (created if absent). */
+  readonly get: (key: string) => Effect.Effect<Bulkhead>
+  /** How many keys are held. */
+  readonly size: Effect.Effect<number>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace KeyedBulkhead {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options extends Bulkhead.Options {
+    /** The most keys held, a positive integer. Default: 10,000. */
+    readonly maxKeys?: number | undefined
+    /** Idle keys unused this long are dropped (positive). Default: never. */
+    readonly idleTimeout?: Duration.DurationInput | undefined
+  }
+}
+
+/**
+ * Makes a keyed bulkhead: one bulkhead per key, created on first use, with bounded memory (see
+ * `KeyedBulkhead`). Options are validated when `keyed` is called: a bad one throws
+ * `ResilienceConfigError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Bulkhead } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   // at most 4 concurrent calls per tenant, 10 more waiting
+ *   const perTenant = yield* Bulkhead.keyed({ name: "tenants", maxConcurrent: 4, maxQueue: 10, maxKeys: 5_000 })
+ *   return yield* Effect.succeed("report").pipe(perTenant.protect("tenant-42"))
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed: (options: KeyedBulkhead.Options) => Effect.Effect<KeyedBulkhead, never, Scope.Scope> =
+  keyedInternal.keyed

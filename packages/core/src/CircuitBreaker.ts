@@ -24,9 +24,11 @@ import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "./internal/circuitBreaker/breaker.js"
+import * as keyedInternal from "./internal/circuitBreaker/keyed.js"
 import * as memory from "./internal/circuitBreaker/memoryStore.js"
 import * as trips from "./internal/circuitBreaker/tripPolicy.js"
 import * as errors from "./internal/errors.js"
+import type { Policy } from "./Policy.js"
 
 // -------------------------------------------------------------------------------------------
 // errors
@@ -374,6 +376,11 @@ export declare namespace Store {
    */
   export interface Config {
     readonly name: string
+    /**
+     * The key, for a breaker of a keyed instance (`CircuitBreaker.keyed`): a shared store keeps
+     * one state per name and key.
+     */
+    readonly key?: string | undefined
     readonly trip: TripPolicy
     readonly halfOpenMaxCalls: number
     readonly initialState: Snapshot | undefined
@@ -548,3 +555,78 @@ export const protect: {
   (breaker: CircuitBreaker): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitBreakerOpen, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, breaker: CircuitBreaker): Effect.Effect<A, E | CircuitBreakerOpen, R>
 } = internal.protect
+
+// -------------------------------------------------------------------------------------------
+// keyed
+// -------------------------------------------------------------------------------------------
+
+/**
+ * One breaker per key (a host, a tenant), created on first use, with bounded memory. Beyond
+ * `maxKeys`, a key is forgotten to make room: first a Closed breaker with no recorded call
+ * (nothing is lost), else the least recently used Closed one; never an Open, HalfOpen or
+ * Isolated breaker, since forgetting it would send traffic to a dependency known to be down.
+ * Closed keys unused for `idleTimeout` are dropped. The key map exceeds `maxKeys` only while
+ * every key but the newest holds a breaker that is not Closed; once one closes, the excess
+ * goes.
+ *
+ * Every key's breaker has the keyed instance's `name` and options. Metrics are labelled with
+ * that name, never the key (a metric registry never forgets a label set); `CircuitBreakerOpen`
+ * errors and the transition and rejection events carry the `key`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KeyedCircuitBreaker {
+  readonly name: string
+  /** Protects a call with `key`'s breaker. */
+  readonly protect: (key: string) => Policy<CircuitBreakerOpen>
+  /** `key`'s breaker (created if absent): its state, `trip`, `isolate`, `reset`. */
+  readonly get: (key: string) => Effect.Effect<CircuitBreaker>
+  /** How many keys are held. */
+  readonly size: Effect.Effect<number>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace KeyedCircuitBreaker {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options extends CircuitBreaker.Options {
+    /** The most keys held, a positive integer. Default: 10,000. */
+    readonly maxKeys?: number | undefined
+    /** Closed keys unused this long are dropped (positive). Default: never. */
+    readonly idleTimeout?: Duration.DurationInput | undefined
+  }
+}
+
+/**
+ * Makes a keyed breaker: one breaker per key, created on first use, with bounded memory (see
+ * `KeyedCircuitBreaker`). Options are validated when `keyed` is called: a bad one throws
+ * `ResilienceConfigError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const perHost = yield* CircuitBreaker.keyed({
+ *     name: "http",
+ *     trip: CircuitBreaker.consecutive(5),
+ *     breakDuration: "10 seconds",
+ *     maxKeys: 1_000,
+ *     idleTimeout: "10 minutes"
+ *   })
+ *   return yield* Effect.succeed("response").pipe(perHost.protect("api.example.com"))
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keyed: (options?: KeyedCircuitBreaker.Options) => Effect.Effect<KeyedCircuitBreaker, never, Scope.Scope> =
+  (options) => keyedInternal.keyed(options ?? {})

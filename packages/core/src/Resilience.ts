@@ -45,6 +45,25 @@ export interface Resilience {
     name: string,
     options?: Resilience.RetryBudgetOptions
   ) => Effect.Effect<RetryBudget.RetryBudget>
+  /**
+   * The keyed breaker of that name (`CircuitBreaker.keyed`): one per name, created on first use
+   * with its options as `circuitBreaker` does (with `maxKeys` and `idleTimeout` from the call).
+   * Config keys of its name (`RESILIENCE_CIRCUITBREAKER_<NAME>_*`) apply to every key's breaker.
+   */
+  readonly keyedCircuitBreaker: (
+    name: string,
+    options?: Resilience.KeyedCircuitBreakerOptions
+  ) => Effect.Effect<CircuitBreaker.KeyedCircuitBreaker>
+  /** The keyed bulkhead of that name, as `keyedCircuitBreaker` makes keyed breakers. */
+  readonly keyedBulkhead: (
+    name: string,
+    options?: Resilience.KeyedBulkheadOptions
+  ) => Effect.Effect<Bulkhead.KeyedBulkhead>
+  /** The keyed rate limiter of that name, as `keyedCircuitBreaker` makes keyed breakers. */
+  readonly keyedRateLimiter: (
+    name: string,
+    options?: Resilience.KeyedRateLimiterOptions
+  ) => Effect.Effect<RateLimiter.KeyedRateLimiter>
   /** The breakers created so far (by `circuitBreaker`; keyed instances are not listed), oldest first. */
   readonly circuitBreakers: Effect.Effect<ReadonlyArray<CircuitBreaker.CircuitBreaker>>
   /** The bulkheads created so far (by `bulkhead`; keyed instances are not listed), oldest first. */
@@ -94,6 +113,30 @@ export declare namespace Resilience {
    * @category models
    */
   export type RetryBudgetOptions = Partial<Omit<RetryBudget.RetryBudget.Options, "name">>
+
+  /**
+   * A keyed breaker's options in the registry.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type KeyedCircuitBreakerOptions = Omit<CircuitBreaker.KeyedCircuitBreaker.Options, "name">
+
+  /**
+   * A keyed bulkhead's options in the registry.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type KeyedBulkheadOptions = Partial<Omit<Bulkhead.KeyedBulkhead.Options, "name">>
+
+  /**
+   * A keyed rate limiter's options in the registry.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type KeyedRateLimiterOptions = Partial<Omit<RateLimiter.KeyedRateLimiter.Options, "name">>
 
   /**
    * Options from code. For each kind, `defaults` apply to every name, `instances` to one name
@@ -281,6 +324,61 @@ export const retryBudget = (
   options?: Resilience.RetryBudgetOptions
 ): Effect.Effect<RetryBudget.RetryBudget, never, Resilience> =>
   Effect.flatMap(Resilience, (registry) => registry.retryBudget(name, options))
+
+/**
+ * The keyed breaker of that name from the registry: one `CircuitBreaker.keyed` per name, made on
+ * first use with `options` as this name's defaults (code `instances` and Config keys of the
+ * circuit-breaker kind and this name still override them, for every key). Later calls get the
+ * same instance whatever options they pass.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker, Resilience, ResilienceLive } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   // RESILIENCE_CIRCUITBREAKER_HTTP_BREAK_DURATION=10 seconds tunes every origin's breaker
+ *   const perOrigin = yield* Resilience.keyedCircuitBreaker("http", {
+ *     trip: CircuitBreaker.failureRate({ threshold: 0.1, minimumCalls: 100, window: { duration: "30 seconds" } }),
+ *     breakDuration: "5 seconds",
+ *     maxKeys: 1_000
+ *   })
+ *   return yield* Effect.succeed("response").pipe(perOrigin.protect("https://api.example.com"))
+ * }).pipe(Effect.provide(ResilienceLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const keyedCircuitBreaker = (
+  name: string,
+  options?: Resilience.KeyedCircuitBreakerOptions
+): Effect.Effect<CircuitBreaker.KeyedCircuitBreaker, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.keyedCircuitBreaker(name, options))
+
+/**
+ * The keyed bulkhead of that name from the registry; `options` as for `keyedCircuitBreaker`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const keyedBulkhead = (
+  name: string,
+  options?: Resilience.KeyedBulkheadOptions
+): Effect.Effect<Bulkhead.KeyedBulkhead, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.keyedBulkhead(name, options))
+
+/**
+ * The keyed rate limiter of that name from the registry; `options` as for `keyedCircuitBreaker`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const keyedRateLimiter = (
+  name: string,
+  options?: Resilience.KeyedRateLimiterOptions
+): Effect.Effect<RateLimiter.KeyedRateLimiter, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.keyedRateLimiter(name, options))
 
 /**
  * The registry's breakers created so far, oldest first (what a health check reports).

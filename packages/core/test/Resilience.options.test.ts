@@ -150,3 +150,52 @@ describe("Resilience: listings and publish", () => {
       yield* Resilience.publish(event).pipe(Effect.provide(Resilience.layer({ events: false })))
     }))
 })
+
+describe("Resilience: keyed instances", () => {
+  it.scoped("one keyed instance per name; Config keys of its kind and name apply to every key", () =>
+    Effect.gen(function*() {
+      const http = yield* Resilience.keyedCircuitBreaker("http", {
+        trip: CircuitBreaker.consecutive(5),
+        breakDuration: "5 seconds",
+        maxKeys: 100
+      })
+      expect(yield* Resilience.keyedCircuitBreaker("http", { maxKeys: 1 })).toBe(http)
+      expect(http.name).toBe("http")
+      for (const origin of ["https://a.example", "https://b.example"]) {
+        yield* Effect.fail("503").pipe(http.protect(origin), Effect.ignore)
+        const open = yield* Effect.void.pipe(http.protect(origin), Effect.flip)
+        expect(open).toMatchObject({ policyName: "http", key: origin, state: "Open" })
+        expect(Duration.toMillis(open.retryAfter)).toBe(5000)
+      }
+      // a plain breaker of the same name is another instance, and keyed ones are not listed
+      const plain = yield* Resilience.circuitBreaker("http")
+      expect(yield* Resilience.circuitBreakers).toEqual([plain])
+
+      const tenants = yield* Resilience.keyedBulkhead("tenants", { maxConcurrent: 2, maxQueue: 1 })
+      expect(yield* (yield* tenants.get("t-1")).stats).toMatchObject({ maxConcurrent: 4, maxQueue: 1 })
+      expect(yield* Resilience.bulkheads).toEqual([])
+
+      const api = yield* Resilience.keyedRateLimiter("api", { limit: 10, onExceeded: "fail" })
+      expect(api.limit).toBe(1)
+      expect(api.onExceeded).toBe("fail")
+      expect((yield* api.decide("client-1")).allowed).toBe(true)
+      expect((yield* api.decide("client-1")).allowed).toBe(false)
+      expect((yield* api.decide("client-2")).allowed).toBe(true)
+    }).pipe(Effect.provide(configured({
+      RESILIENCE_CIRCUITBREAKER_HTTP_CONSECUTIVE_FAILURES: "1",
+      RESILIENCE_BULKHEAD_TENANTS_MAX_CONCURRENT: "4",
+      RESILIENCE_RATELIMITER_API_LIMIT: "1"
+    }))))
+
+  it.scoped("a keyed instance's bad options throw when the registry is called", () =>
+    Effect.gen(function*() {
+      const registry = yield* Resilience.Resilience
+      expectConfigError(() => registry.keyedCircuitBreaker("http", { maxKeys: 0 }), "maxKeys")
+      expectConfigError(() => registry.keyedBulkhead("b", { idleTimeout: -1 }), "idleTimeout")
+      expectConfigError(() => registry.keyedRateLimiter("r", { limit: 0 }), "limit")
+      const defect = defectOf(yield* Effect.exit(Resilience.keyedBulkhead("b", { maxKeys: 0.5 })))
+      expect(defect).toBeInstanceOf(ResilienceConfigError)
+      const made = yield* Resilience.keyedBulkhead("b", { maxKeys: 2 })
+      expect(yield* Resilience.keyedBulkhead("b", { maxKeys: 0 })).toBe(made)
+    }).pipe(Effect.provide(Resilience.layer())))
+})

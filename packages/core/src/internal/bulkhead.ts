@@ -9,6 +9,7 @@ import type * as Scope from "effect/Scope"
 import type * as Bulkhead from "../Bulkhead.js"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { BulkheadRejected } from "./errors.js"
+import type { KeyListener } from "./keyed.js"
 import * as names from "./names.js"
 import * as observer from "./observer.js"
 import * as validate from "./validate.js"
@@ -81,12 +82,16 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
   private readonly closeWaiters = new Set<() => void>()
   /** set while the queue-timeout reaper is idle (empty queue); calling it wakes the reaper */
   private wakeReaper: (() => void) | undefined = undefined
+  /** a keyed bulkhead's key, told when the bulkhead becomes busy and idle again */
+  listener: KeyListener | undefined = undefined
 
   constructor(
     readonly name: string,
     config: Config,
     private readonly clock: Clock.Clock,
-    private readonly instrument: observer.Instrument
+    private readonly instrument: observer.Instrument,
+    /** the key, for a bulkhead of a keyed instance */
+    readonly key: string | undefined = undefined
   ) {
     this.maxConcurrent = config.maxConcurrent
     this.maxQueue = config.maxQueue
@@ -103,7 +108,8 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       if (this.closed) return this.rejection("Closed", 0)
       // queue non-empty implies every permit is taken (freed permits go straight to waiters)
       if (this.active < this.maxConcurrent) {
-        this.active++
+        // queued calls imply active ones: busy from the first active call to the last
+        if (this.active++ === 0 && this.listener !== undefined) this.listener.pin()
         if (restore !== lastRestore) {
           lastRestore = restore
           restored = restore(self)
@@ -197,6 +203,7 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       return
     }
     this.active--
+    if (this.active === 0 && this.listener !== undefined) this.listener.release(false)
     if (this.instrument.active) this.instrument.gauge?.("active", this.active)
     if (this.active === 0 && this.closeWaiters.size > 0) {
       const waiters = Array.from(this.closeWaiters)
@@ -249,7 +256,11 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
       this.instrument.emit(ResilienceEvent.CallRejected({ policyName: this.name, policy: "Bulkhead", reason, at }))
       this.instrument.record("rejected", waitedMillis)
     }
-    return Effect.fail(new BulkheadRejected({ policyName: this.name, reason }))
+    return Effect.fail(
+      this.key === undefined
+        ? new BulkheadRejected({ policyName: this.name, reason })
+        : new BulkheadRejected({ policyName: this.name, key: this.key, reason })
+    )
   }
 
   /**
@@ -276,6 +287,27 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
   readonly reaper: Effect.Effect<never> = Effect.forever(this.reapStep)
 }
 
+/**
+ * One bulkhead from validated options, its queue-timeout reaper not yet started (see
+ * `needsReaper`): `make` forks it in the bulkhead's Scope, a keyed bulkhead per key.
+ *
+ * @internal
+ */
+export const makeWith = (
+  config: Config,
+  name: string,
+  clock: Clock.Clock,
+  instrument: observer.Instrument,
+  key?: string
+): BulkheadImpl => new BulkheadImpl(name, config, clock, instrument, key)
+
+/** @internal */
+export const needsReaper = (config: Config): boolean =>
+  config.queueTimeout !== undefined && config.maxQueue > 0 && Duration.toMillis(config.queueTimeout) > 0
+
+/** @internal */
+export type { BulkheadImpl }
+
 /** @internal */
 export const make = (options: Bulkhead.Bulkhead.Options): Effect.Effect<Bulkhead.Bulkhead, never, Scope.Scope> => {
   const config = validateOptions(options)
@@ -283,11 +315,9 @@ export const make = (options: Bulkhead.Bulkhead.Options): Effect.Effect<Bulkhead
     const name = config.name ?? names.generate("bulkhead")
     const clock = yield* Effect.clock
     const instrument = yield* observer.instrument("Bulkhead", name)
-    const bulkhead = new BulkheadImpl(name, config, clock, instrument)
+    const bulkhead = makeWith(config, name, clock, instrument)
     yield* Effect.addFinalizer(() => Effect.sync(() => bulkhead.shutdown()))
-    if (config.queueTimeout !== undefined && config.maxQueue > 0 && Duration.toMillis(config.queueTimeout) > 0) {
-      yield* Effect.forkScoped(bulkhead.reaper)
-    }
+    if (needsReaper(config)) yield* Effect.forkScoped(bulkhead.reaper)
     return bulkhead
   })
 }

@@ -99,7 +99,8 @@ class LiveInstrument implements Instrument {
       case "BudgetExhausted":
         return this.count(keys.retryBudgetExhausted, { budget: event.budgetName }, `budget:${event.budgetName}`)
       case "CircuitBreakerTransition":
-        this.#state?.unsafeUpdate(STATE_VALUE[event.to], NO_TAGS)
+        // one gauge cannot hold every key's state: a keyed breaker reports transitions only
+        if (event.key === undefined) this.#state?.unsafeUpdate(STATE_VALUE[event.to], NO_TAGS)
         return this.count(
           keys.circuitBreakerTransitions,
           { from: event.from, to: event.to },

@@ -40,6 +40,26 @@ interface Instances {
   readonly retryBudget: RetryBudget.RetryBudget
 }
 
+type KeyedKind = "circuitBreaker" | "bulkhead" | "rateLimiter"
+
+interface KeyedInstances {
+  readonly circuitBreaker: CircuitBreaker.KeyedCircuitBreaker
+  readonly bulkhead: Bulkhead.KeyedBulkhead
+  readonly rateLimiter: RateLimiter.KeyedRateLimiter
+}
+
+/** A keyed instance from options (validated when called, like every constructor). */
+const makeKeyed = (kind: KeyedKind, options: AnyOptions): Effect.Effect<unknown, never, Scope.Scope> => {
+  switch (kind) {
+    case "circuitBreaker":
+      return CircuitBreaker.keyed(options as CircuitBreaker.KeyedCircuitBreaker.Options)
+    case "bulkhead":
+      return Bulkhead.keyed(options as unknown as Bulkhead.KeyedBulkhead.Options)
+    case "rateLimiter":
+      return RateLimiter.keyed(options as unknown as RateLimiter.KeyedRateLimiter.Options)
+  }
+}
+
 const KINDS: ReadonlyArray<Kind> = ["circuitBreaker", "bulkhead", "rateLimiter", "retryBudget"]
 
 const flat = (entries: Map<string, Entry> | undefined): Record<string, number | string> => {
@@ -288,6 +308,21 @@ const makeRegistry = (
       >
     }
 
+    // One keyed instance per kind and name, options merged as for the others: Config keys of
+    // its kind and name apply to every key.
+    const getKeyed =
+      <K extends KeyedKind>(kind: K) => (name: string, options?: object): Effect.Effect<KeyedInstances[K]> => {
+        const id = `keyed:${kind}\u0000${name}`
+        if (options !== undefined && !created.has(id)) {
+          validate.object("options", options)
+          makeKeyed(kind, { ...resolved.defaults[kind], ...options, name })
+        }
+        return instance(
+          id,
+          () => makeKeyed(kind, optionsFor(resolved, kind, name, options)).pipe(Scope.extend(scope))
+        ) as Effect.Effect<KeyedInstances[K]>
+      }
+
     /** The instances of a kind created so far, oldest first. */
     const listing = <K extends Kind>(kind: K): Effect.Effect<ReadonlyArray<Instances[K]>> =>
       Effect.sync(() => {
@@ -319,6 +354,9 @@ const makeRegistry = (
       bulkhead: get("bulkhead"),
       rateLimiter: get("rateLimiter"),
       retryBudget: get("retryBudget"),
+      keyedCircuitBreaker: getKeyed("circuitBreaker"),
+      keyedBulkhead: getKeyed("bulkhead"),
+      keyedRateLimiter: getKeyed("rateLimiter"),
       circuitBreakers: listing("circuitBreaker"),
       bulkheads: listing("bulkhead"),
       events,

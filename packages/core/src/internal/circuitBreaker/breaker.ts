@@ -23,6 +23,7 @@ import * as Stream from "effect/Stream"
 import type * as CircuitBreaker from "../../CircuitBreaker.js"
 import { ResilienceEvent } from "../../ResilienceEvent.js"
 import { CircuitBreakerOpen } from "../errors.js"
+import type { KeyListener } from "../keyed.js"
 import * as names from "../names.js"
 import { type CallOutcome, type Instrument, instrumentFrom } from "../observer.js"
 import { MemoryStore } from "./memoryStore.js"
@@ -77,6 +78,8 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
   nextBreak: number
   scheduleState: unknown = undefined
   scheduleDone = false
+  /** a keyed breaker's key, told when the breaker must be kept and when it records a call */
+  listener: KeyListener | undefined = undefined
 
   constructor(
     readonly name: string,
@@ -84,7 +87,9 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
     readonly config: Config,
     readonly instrument: Instrument,
     /** the breaker's scope: `changes` adds the finalizer that ends its subscriptions */
-    readonly scope: Scope.Scope
+    readonly scope: Scope.Scope,
+    /** the key, for a breaker of a keyed instance */
+    readonly key: string | undefined = undefined
   ) {
     this.nextBreak = config.breakMillis
     // a bound method rather than an arrow: no closure context per breaker
@@ -101,6 +106,11 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
   private after(transitions: ReadonlyArray<Transition>, opened: boolean, now: number): Effect.Effect<void> | undefined {
     let closed = false
     if (transitions.length > 0) {
+      if (this.listener !== undefined) {
+        // only a Closed breaker may be forgotten; closing clears its counts
+        if (transitions[transitions.length - 1].to === "Closed") this.listener.release(true)
+        else this.listener.pin()
+      }
       for (const t of transitions) {
         if (t.to === "Closed") closed = true
         if (this.instrument.active) {
@@ -166,11 +176,10 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
     now: number,
     next: Effect.Effect<void> | undefined
   ): Effect.Effect<never, CircuitBreakerOpen> {
-    const error = new CircuitBreakerOpen({
-      policyName: this.name,
-      state: admission.state,
-      retryAfter: Duration.millis(admission.retryAfterMillis)
-    })
+    const retryAfter = Duration.millis(admission.retryAfterMillis)
+    const error = this.key === undefined
+      ? new CircuitBreakerOpen({ policyName: this.name, state: admission.state, retryAfter })
+      : new CircuitBreakerOpen({ policyName: this.name, key: this.key, state: admission.state, retryAfter })
     if (this.instrument.active) {
       this.instrument.emit(
         ResilienceEvent.CallRejected({
@@ -246,6 +255,7 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
       end,
       this.nextBreak
     )
+    if (this.listener !== undefined && (outcome === "success" || outcome === "failure")) this.listener.used()
     this.recordCall(outcome, start, end)
     const next = result.transitions.length === 0 && !result.opened
       ? undefined
@@ -276,6 +286,7 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
       return Effect.flatMap(
         this.store.record(admission, stored, this.isSlow(outcome, start, end), end, this.nextBreak),
         (result) => {
+          if (this.listener !== undefined && (stored === "success" || stored === "failure")) this.listener.used()
           this.recordCall(outcome, start, end)
           const next = this.after(result.transitions, result.opened, end)
           return next === undefined ? exit : Effect.zipRight(next, exit)
@@ -353,6 +364,38 @@ class Breaker implements CircuitBreaker.CircuitBreaker {
 
 const STATE_GAUGE = { Closed: 0, Open: 1, HalfOpen: 2, Isolated: 3 } as const
 
+/**
+ * One breaker from validated options: named `name`, and for a keyed instance's key, with the
+ * keyed instance's instrument.
+ *
+ * @internal
+ */
+export const makeWith = (
+  config: Config,
+  name: string,
+  instrument: Instrument,
+  key?: { readonly key: string; readonly listener: KeyListener }
+): Effect.Effect<CircuitBreaker.CircuitBreaker, never, Scope.Scope> =>
+  Effect.flatMap(Scope.Scope, (scope) => {
+    const storeConfig: CircuitBreaker.Store.Config = {
+      name,
+      ...(key === undefined ? {} : { key: key.key }),
+      trip: config.trip,
+      halfOpenMaxCalls: config.halfOpenMaxCalls,
+      initialState: config.initialState
+    }
+    return Effect.flatMap(config.store(storeConfig), (store) => {
+      const breaker = new Breaker(name, store, config, instrument, scope, key?.key)
+      if (key !== undefined) breaker.listener = key.listener
+      if (instrument.active) instrument.gauge?.("state", STATE_GAUGE[config.initialState?.state ?? "Closed"])
+      if (config.schedule === undefined) return Effect.succeed<CircuitBreaker.CircuitBreaker>(breaker)
+      return Effect.as(
+        Effect.clockWith((clock) => breaker.stepSchedule(clock.unsafeCurrentTimeMillis(), true)),
+        breaker
+      )
+    })
+  })
+
 /** @internal */
 export const make = (
   options?: CircuitBreaker.CircuitBreaker.Options
@@ -361,22 +404,7 @@ export const make = (
   return Effect.contextWithEffect((context: Context.Context<Scope.Scope>) => {
     const name = config.name ?? names.generate("circuit-breaker")
     const instrument = instrumentFrom(context as Context.Context<never>, "CircuitBreaker", name)
-    const storeConfig: CircuitBreaker.Store.Config = {
-      name,
-      trip: config.trip,
-      halfOpenMaxCalls: config.halfOpenMaxCalls,
-      initialState: config.initialState
-    }
-    const scope = Context.get(context, Scope.Scope)
-    return Effect.flatMap(config.store(storeConfig), (store) => {
-      const breaker = new Breaker(name, store, config, instrument, scope)
-      if (instrument.active) instrument.gauge?.("state", STATE_GAUGE[config.initialState?.state ?? "Closed"])
-      if (config.schedule === undefined) return Effect.succeed<CircuitBreaker.CircuitBreaker>(breaker)
-      return Effect.as(
-        Effect.clockWith((clock) => breaker.stepSchedule(clock.unsafeCurrentTimeMillis(), true)),
-        breaker
-      )
-    })
+    return makeWith(config, name, instrument)
   })
 }
 
