@@ -20,6 +20,7 @@ import * as breaker from "./groups/breaker.js"
 import * as bulkhead from "./groups/bulkhead.js"
 import * as fallback from "./groups/fallback.js"
 import * as floors from "./groups/floors.js"
+import * as http from "./groups/http.js"
 import * as limiter from "./groups/limiter.js"
 import * as metrics from "./groups/metrics.js"
 import * as retry from "./groups/retry.js"
@@ -46,7 +47,8 @@ const allGroups: ReadonlyArray<Group> = [
   ...limiter.groups,
   ...timeout.groups,
   ...stack.groups,
-  ...metrics.groups
+  ...metrics.groups,
+  ...http.groups
 ]
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")

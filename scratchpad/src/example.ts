@@ -14,7 +14,8 @@ const examples: Record<string, Example> = {
   observability: () => import("./examples/observability.js"),
   "rate-limiter": () => import("./examples/rate-limiter.js"),
   chaos: () => import("./examples/chaos.js"),
-  reconnect: () => import("./examples/reconnect.js")
+  reconnect: () => import("./examples/reconnect.js"),
+  "http-client": () => import("./examples/http-client.js")
 }
 
 const name = process.argv[2]
