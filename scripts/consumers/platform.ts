@@ -26,5 +26,5 @@ assertType<
 export const guarded = (breaker: CircuitBreaker.CircuitBreaker) =>
   Effect.map(HttpClient.HttpClient, ResilientHttpClient.withCircuitBreaker({ breaker }))
 
-const layer = ResilientHttpClient.layer()
+export const layer = ResilientHttpClient.layer()
 assertType<Equals<typeof layer, Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient>>>(true)
