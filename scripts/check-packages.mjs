@@ -258,7 +258,9 @@ try {
   }
   const compilerOptions = {
     target: "ES2022",
-    lib: ["ES2022"],
+    // @effect/platform's declarations name DOM types (Transferable, MessagePort), so its users
+    // compile with the DOM library, as its own templates do
+    lib: ["ES2022", "DOM", "DOM.Iterable"],
     types: ["node"],
     strict: true,
     noEmit: true,
