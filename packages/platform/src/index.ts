@@ -21,3 +21,13 @@ export * as HttpRateLimit from "./HttpRateLimit.js"
  * @since 0.1.0
  */
 export * as ResilientHttpServer from "./ResilientHttpServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as GracefulShutdown from "./GracefulShutdown.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as HealthCheck from "./HealthCheck.js"
