@@ -13,7 +13,8 @@ const examples: Record<string, Example> = {
   "circuit-breaker": () => import("./examples/circuit-breaker.js"),
   observability: () => import("./examples/observability.js"),
   "rate-limiter": () => import("./examples/rate-limiter.js"),
-  "http-client": () => import("./examples/http-client.js")
+  "http-client": () => import("./examples/http-client.js"),
+  "http-server": () => import("./examples/http-server.js")
 }
 
 const name = process.argv[2]
