@@ -92,13 +92,18 @@ export const addResponseHeaders = (headers: Record<string, string>): Effect.Effe
  * @internal
  */
 export const onFirstUse = <A>(make: Effect.Effect<A, never, Scope.Scope>): Effect.Effect<A> => {
-  let instance: Effect.Effect<A> | undefined
+  let made: Effect.Effect<A> | undefined
+  let pending: Effect.Effect<A> | undefined
   return Effect.suspend(() => {
-    if (instance === undefined) {
-      instance = Effect.runSync(
+    if (made !== undefined) return made
+    if (pending === undefined) {
+      // single flight while the first requests arrive together
+      pending = Effect.runSync(
         Effect.cached(Effect.flatMap(Scope.make(), (scope) => Scope.extend(make, scope)))
       )
     }
-    return instance
+    return Effect.tap(pending, (instance) => {
+      made = Effect.succeed(instance)
+    })
   })
 }
