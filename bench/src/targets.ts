@@ -186,6 +186,18 @@ export const targets = (m: Measurements): ReadonlyArray<TargetRow> => {
       met: pairedRatio(stack, cockatielWrap) < 1
     }
   )
+  const http = findCase(m, "http", "standard(client) (ours)")
+  const cockatielHttp = findCase(m, "http", "cockatiel standard pipeline around fetch")
+  const httpTarget = "ResilientHttpClient.standard(client): within 1.1× a bare request on loopback"
+  rows.push(
+    http === undefined ? missing(httpTarget) : {
+      target: httpTarget,
+      measured: `${x(http.ratioToFloor)} (${formatNs(http.ns)} vs ${formatNs(http.floorNs)}; rounds ${
+        range(http.ratioRange)
+      })${cockatielHttp === undefined ? "" : `; cockatiel's pipeline around fetch: ${formatNs(cockatielHttp.ns)}`}`,
+      met: http.ratioToFloor <= 1.1
+    }
+  )
   const tryAcquire = ours(m, "tryAcquire-fiber")
   if (tryAcquire.length === 0) rows.push(missing("tryAcquire ≥ 1 million decisions/s in-fiber"))
   for (const row of tryAcquire) {

@@ -166,6 +166,50 @@ describe("ResilientHttpClient.withCircuitBreaker", () => {
       expect(yield* breaker.state).toBe("Closed")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
+  describe("a keyed breaker", () => {
+    it.scoped("gives each origin a breaker of its own: one failing origin does not open another's", () =>
+      Effect.gen(function*() {
+        const failing = yield* makeServer(statuses([500]))
+        const healthy = yield* makeServer(statuses([200]))
+        const breaker = yield* CircuitBreaker.keyed({ name: "http", trip: CircuitBreaker.consecutive(2) })
+        const client = (yield* HttpClient.HttpClient).pipe(ResilientHttpClient.withCircuitBreaker({ breaker }))
+        yield* client.get(failing.url("/a"))
+        yield* client.get(failing.url("/b"))
+        const rejected = yield* Effect.flip(client.get(failing.url("/c")))
+        expect(rejected).toMatchObject({ _tag: "CircuitBreakerOpen", policyName: "http", key: failing.origin })
+        expect((yield* client.get(healthy.url())).status).toBe(200)
+        expect(yield* (yield* breaker.get(failing.origin)).state).toBe("Open")
+        expect(yield* (yield* breaker.get(healthy.origin)).state).toBe("Closed")
+        expect(failing.seen).toHaveLength(2)
+      }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+    it.scoped("`key` chooses the breaker: here one per path, across origins", () =>
+      Effect.gen(function*() {
+        const a = yield* makeServer(statuses([500]))
+        const b = yield* makeServer(statuses([500]))
+        const breaker = yield* CircuitBreaker.keyed({ trip: CircuitBreaker.consecutive(1) })
+        const client = (yield* HttpClient.HttpClient).pipe(
+          ResilientHttpClient.withCircuitBreaker({ breaker, key: (request) => new URL(request.url).pathname })
+        )
+        yield* client.get(a.url("/search"))
+        expect(yield* Effect.flip(client.get(b.url("/search")))).toMatchObject({ key: "/search" })
+        expect((yield* client.get(b.url("/other"))).status).toBe(500)
+      }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+    it.scoped("holds at most maxKeys origins, and never forgets an open one", () =>
+      Effect.gen(function*() {
+        const down = yield* makeServer(statuses([500]))
+        const others = [yield* makeServer(statuses([200])), yield* makeServer(statuses([200]))]
+        const breaker = yield* CircuitBreaker.keyed({ trip: CircuitBreaker.consecutive(1), maxKeys: 2 })
+        const client = (yield* HttpClient.HttpClient).pipe(ResilientHttpClient.withCircuitBreaker({ breaker }))
+        yield* client.get(down.url())
+        for (const server of others) yield* client.get(server.url())
+        expect(yield* breaker.size).toBeLessThanOrEqual(2)
+        expect((yield* Effect.flip(client.get(down.url())))._tag).toBe("CircuitBreakerOpen")
+        expect(down.seen).toHaveLength(1)
+      }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+  })
+
   it("bad options throw ResilienceConfigError when the combinator is called", () => {
     expectConfigError(() => ResilientHttpClient.withCircuitBreaker(undefined as never), "options")
     expectConfigError(() => ResilientHttpClient.withCircuitBreaker({} as never), "breaker")

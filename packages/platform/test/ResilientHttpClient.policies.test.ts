@@ -53,6 +53,25 @@ describe("ResilientHttpClient.withBulkhead", () => {
       expect(yield* bulkhead.stats).toMatchObject({ active: 0, queued: 0 })
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
+  it.scoped("a keyed bulkhead limits each origin separately", () =>
+    Effect.gen(function*() {
+      const a = yield* makeServer([{ delay: 300 }])
+      const b = yield* makeServer([{ status: 200 }])
+      const bulkhead = yield* Bulkhead.keyed({ name: "per-origin", maxConcurrent: 1 })
+      const client = (yield* HttpClient.HttpClient).pipe(ResilientHttpClient.withBulkhead({ bulkhead }))
+      const slow = yield* Effect.fork(client.get(a.url()))
+      yield* a.arrived(0)
+      const rejected = yield* Effect.flip(client.get(a.url()))
+      expect(rejected).toMatchObject({
+        _tag: "BulkheadRejected",
+        policyName: "per-origin",
+        key: a.origin,
+        reason: "Full"
+      })
+      expect((yield* client.get(b.url())).status).toBe(200)
+      yield* Fiber.join(slow)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
   it("bad options throw ResilienceConfigError", () => {
     expectConfigError(() => ResilientHttpClient.withBulkhead({} as never), "bulkhead")
     expectConfigError(() => ResilientHttpClient.withBulkhead({ bulkhead: { protect: () => 1 } as never }), "bulkhead")

@@ -9,10 +9,11 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { runWithTestClock } from "./utils/clock.js"
+import { awaitSleeper, runWithTestClock } from "./utils/clock.js"
 import { expectConfigError } from "./utils/config.js"
 import { makeServer, type Script } from "./utils/server.js"
 
@@ -305,6 +306,18 @@ describe("ResilientHttpClient.retryTransient", () => {
         expect(server.seen).toHaveLength(1)
       }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
   })
+
+  it.scoped("interrupting a call while it waits to retry sends nothing more", () =>
+    Effect.gen(function*() {
+      const { client, server } = yield* setup([{ status: 503 }])
+      const retrying = client.pipe(ResilientHttpClient.retryTransient({ schedule: Schedule.spaced("1 second") }))
+      const fiber = yield* Effect.fork(retrying.get(server.url()))
+      yield* server.arrived(0)
+      yield* awaitSleeper
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("1 minute")
+      expect(server.seen).toHaveLength(1)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.scoped("a spent RetryBudget ends the retries with the last response", () =>
     Effect.gen(function*() {

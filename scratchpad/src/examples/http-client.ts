@@ -70,7 +70,7 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
     Stream.runForEach((event) => {
       switch (event._tag) {
         case "RetryScheduled":
-          return timeline.log(`    retry ${event.attempt} in ${Duration.format(event.delay)}`)
+          return timeline.log(`    retry ${event.attempt} in ${Math.round(Duration.toMillis(event.delay))}ms`)
         case "CircuitBreakerTransition":
           return timeline.log(
             `    breaker ${event.policyName}${event.key ? ` [${event.key}]` : ""}: ${event.from} → ${event.to}`

@@ -25,3 +25,12 @@ export const runWithTestClock = <A, E>(
     }
     return yield* Effect.die(new Error("the fiber did not finish in time"))
   })
+
+/** Waits (in real time, bounded) until some fiber sleeps on the TestClock. */
+export const awaitSleeper: Effect.Effect<void> = Effect.gen(function*() {
+  for (let step = 0; step < 2_500; step++) {
+    if ((yield* TestClock.sleeps()).length > 0) return
+    yield* realSleep(2)
+  }
+  return yield* Effect.die(new Error("nothing slept on the TestClock in time"))
+})
