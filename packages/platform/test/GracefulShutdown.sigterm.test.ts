@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 
 const DRAIN = 400
 const TIMEOUT = 800
-const MARGIN = 1_000
+const MARGIN = 1_500
 
 interface Answer {
   readonly status: number
