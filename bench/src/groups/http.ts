@@ -36,6 +36,8 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
 
 const bare = build(Effect.map(Layer.build(NodeHttpClient.layerUndici), Context.get(HttpClient.HttpClient)))
 const standard = build(ResilientHttpClient.standard()(bare))
+/** the same pipeline without its two timeouts: what the bulkhead, retry and per-origin breaker cost */
+const withoutTimeouts = build(ResilientHttpClient.standard({ totalTimeout: false, attemptTimeout: false })(bare))
 
 const getText = (client: HttpClient.HttpClient.With<unknown>) =>
   Effect.flatMap(client.get(url), (response) => response.text)
@@ -70,6 +72,11 @@ export const groups: ReadonlyArray<Group> = [
     cases: [
       { name: "bare NodeHttpClient (undici)", kind: "floor", run: perCall(getText(bare)) },
       { name: "standard(client) (ours)", kind: "ours", run: perCall(getText(standard)) },
+      {
+        name: "standard({ no timeouts })(client)",
+        kind: "reference",
+        run: perCall(getText(withoutTimeouts))
+      },
       { name: "fetch", kind: "reference", run: () => fetchText() },
       {
         name: "cockatiel standard pipeline around fetch",

@@ -570,8 +570,11 @@ export const protect: {
  * goes.
  *
  * Every key's breaker has the keyed instance's `name` and options. Metrics are labelled with
- * that name, never the key (a metric registry never forgets a label set); `CircuitBreakerOpen`
- * errors and the transition and rejection events carry the `key`.
+ * that name, never the key (a metric registry never forgets a label set): calls, rejections and
+ * transitions are counted for the whole keyed instance, and the state gauge, which cannot hold
+ * every key's state, is not reported. `CircuitBreakerOpen` errors and the transition and
+ * rejection events carry the `key`. A store (the `store` option) opens one state per key, its
+ * `Store.Config` carrying the keyed instance's `name` and the `key`.
  *
  * @since 0.1.0
  * @category models

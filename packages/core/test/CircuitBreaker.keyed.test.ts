@@ -148,6 +148,25 @@ describe("CircuitBreaker.keyed", () => {
       yield* Deferred.await(ended)
     }))
 
+  it.scoped("a store opens one state per key: its Config carries the keyed instance's name and the key", () =>
+    Effect.gen(function*() {
+      const opened: Array<CircuitBreaker.Store.Config> = []
+      const memory = CircuitBreaker.memoryStore()
+      const perKey = yield* CircuitBreaker.keyed({
+        name: "http",
+        trip: CircuitBreaker.consecutive(1),
+        store: (config) => {
+          opened.push(config)
+          return memory(config)
+        }
+      })
+      yield* Effect.fail("x").pipe(perKey.protect("a"), Effect.ignore)
+      yield* Effect.void.pipe(perKey.protect("b"))
+      expect(opened.map((config) => [config.name, config.key])).toEqual([["http", "a"], ["http", "b"]])
+      expect(yield* (yield* perKey.get("a")).state).toBe("Open")
+      expect(yield* (yield* perKey.get("b")).state).toBe("Closed")
+    }))
+
   it("bad options throw ResilienceConfigError when keyed is called", () => {
     expectConfigError(() => CircuitBreaker.keyed({ maxKeys: 0 }), "maxKeys")
     expectConfigError(() => CircuitBreaker.keyed({ maxKeys: 1.5 }), "maxKeys")

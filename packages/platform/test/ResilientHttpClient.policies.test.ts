@@ -159,12 +159,12 @@ describe("ResilientHttpClient.withTimeout", () => {
     Effect.gen(function*() {
       const server = yield* makeServer([{ delay: 3_000 }])
       const client = (yield* HttpClient.HttpClient).pipe(
-        ResilientHttpClient.withTimeout({ duration: "100 millis", name: "api" })
+        ResilientHttpClient.withTimeout({ duration: "500 millis", name: "api" })
       )
       const error = yield* Effect.flip(client.get(server.url()))
       expect(error).toBeInstanceOf(Timeout.TimeoutError)
       expect(error).toMatchObject({ policyName: "api" })
-      expect(Duration.toMillis((error as Timeout.TimeoutError).duration)).toBe(100)
+      expect(Duration.toMillis((error as Timeout.TimeoutError).duration)).toBe(500)
       yield* eventually(() => server.seen[0].aborted)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici), Effect.scoped))
 

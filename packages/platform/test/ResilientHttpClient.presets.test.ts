@@ -54,7 +54,7 @@ describe("ResilientHttpClient.standard", () => {
   it.live("the attempt timeout limits each attempt, inside the retry; the slow attempt is aborted", () =>
     Effect.gen(function*() {
       const server = yield* makeServer([{ delay: 3_000 }, { status: 200 }])
-      const client = yield* ResilientHttpClient.standard({ attemptTimeout: "100 millis", retry: { schedule: quick } })(
+      const client = yield* ResilientHttpClient.standard({ attemptTimeout: "500 millis", retry: { schedule: quick } })(
         yield* HttpClient.HttpClient
       )
       expect((yield* client.get(server.url())).status).toBe(200)
@@ -139,7 +139,7 @@ describe("ResilientHttpClient.standardHedging", () => {
   it.live("hedges a slow primary; the hedge wins and the primary's request is aborted", () =>
     Effect.gen(function*() {
       const server = yield* makeServer([{ delay: 3_000 }, { body: "hedge" }])
-      const client = yield* ResilientHttpClient.standardHedging({ hedging: { delay: "50 millis" } })(
+      const client = yield* ResilientHttpClient.standardHedging({ hedging: { delay: "200 millis" } })(
         yield* HttpClient.HttpClient
       )
       expect(yield* (yield* client.get(server.url())).text).toBe("hedge")
@@ -177,7 +177,7 @@ describe("with a Resilience registry", () => {
       Effect.provide(NodeHttpClient.layerUndici)
     ))
 
-  it.scoped("the client's bulkhead is the registry's `http`; events and metrics are reported", () =>
+  it.scoped("under ResilienceLive the client's bulkhead is the registry's `http`; events and metrics are reported", () =>
     Effect.gen(function*() {
       const server = yield* makeServer(statuses([503, 503]))
       const events: Array<ResilienceEvent> = []
@@ -202,7 +202,7 @@ describe("with a Resilience registry", () => {
       expect(yield* metricValue("resilience_retry_attempts_total", { name: "http" })).toBe(before + 1)
       expect(yield* metricValue("resilience_circuit_breaker_transitions_total", { name: "http", to: "Open" }))
         .toBeGreaterThanOrEqual(1)
-    }).pipe(Effect.provide(Resilience.layer()), Effect.provide(NodeHttpClient.layerUndici)))
+    }).pipe(Effect.provide(Resilience.ResilienceLive), Effect.provide(NodeHttpClient.layerUndici)))
 })
 
 describe("ResilientHttpClient.layer", () => {

@@ -255,9 +255,9 @@ describe("ResilientHttpClient.retryTransient", () => {
 
     it.live("timeouts are retried: each attempt gets its own `withTimeout` inside, and the slow one is aborted", () =>
       Effect.gen(function*() {
-        const { client, server } = yield* setup([{ delay: 2_000 }, { status: 200 }])
+        const { client, server } = yield* setup([{ delay: 3_000 }, { status: 200 }])
         const retrying = client.pipe(
-          ResilientHttpClient.withTimeout("100 millis"),
+          ResilientHttpClient.withTimeout("500 millis"),
           ResilientHttpClient.retryTransient({ schedule: Schedule.spaced("10 millis") })
         )
         const response = yield* retrying.get(server.url())
@@ -268,9 +268,9 @@ describe("ResilientHttpClient.retryTransient", () => {
 
     it.live("Effect's TimeoutException is transient too", () =>
       Effect.gen(function*() {
-        const { client, server } = yield* setup([{ delay: 2_000 }, { status: 200 }])
+        const { client, server } = yield* setup([{ delay: 3_000 }, { status: 200 }])
         const retrying = client.pipe(
-          HttpClient.transformResponse(Effect.timeout("100 millis")),
+          HttpClient.transformResponse(Effect.timeout("500 millis")),
           ResilientHttpClient.retryTransient({ schedule: Schedule.spaced("10 millis") })
         )
         expect((yield* retrying.get(server.url())).status).toBe(200)

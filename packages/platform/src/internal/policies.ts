@@ -37,12 +37,13 @@ const guardOf = <X>(
     return validate.fail(option, `must be a ${option} or a keyed ${option}`, instance)
   }
   const o = instance as Record<string, unknown>
+  // bound: an instance written as a class keeps its `this`
   if (isKeyed(o)) {
-    const protect = o.protect as (key: string) => Guard<X>
+    const protect = (o.protect as (key: string) => Guard<X>).bind(o)
     return (request) => protect(key(request))
   }
   if (!isPlain(o)) return validate.fail(option, `must be a ${option} or a keyed ${option}`, instance)
-  const protect = o.protect as Guard<X>
+  const protect = (o.protect as Guard<X>).bind(o)
   return () => protect
 }
 
@@ -134,13 +135,13 @@ const validateLimiter = (input: unknown): LimiterConfig => {
   const l = limiter as Record<string, unknown>
   // a keyed limiter's `available` takes a key; a plain one's is an Effect
   if (typeof l.available === "function" && "size" in l) {
-    const acquire = l.acquire as RateLimiter.KeyedRateLimiter["acquire"]
+    const acquire = (l.acquire as RateLimiter.KeyedRateLimiter["acquire"]).bind(l)
     return { acquire: (request) => acquire(key(request), permits(request)) }
   }
   if (!("available" in l) || typeof l.acquire !== "function") {
     return validate.fail("limiter", rule, limiter)
   }
-  const acquire = l.acquire as RateLimiter.RateLimiter["acquire"]
+  const acquire = (l.acquire as RateLimiter.RateLimiter["acquire"]).bind(l)
   return { acquire: (request) => acquire(permits(request)) }
 }
 

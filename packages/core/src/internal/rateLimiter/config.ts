@@ -1,6 +1,7 @@
 import * as Duration from "effect/Duration"
 import type * as RateLimiter from "../../RateLimiter.js"
 import { ResilienceConfigError } from "../errors.js"
+import { validateLimits } from "../keyed.js"
 import * as names from "../names.js"
 import * as validate from "../validate.js"
 import * as algorithms from "./algorithms.js"
@@ -40,9 +41,6 @@ export interface KeyedConfig extends Config {
 
 const ALGORITHMS: ReadonlyArray<RateLimiter.Algorithm> = ["token-bucket", "fixed-window", "sliding-window"]
 const ON_EXCEEDED: ReadonlyArray<RateLimiter.OnExceeded> = ["wait", "fail"]
-
-/** @internal */
-export const DEFAULT_MAX_KEYS = 10_000
 
 const validateStore = (value: unknown): RateLimiter.RateLimiterStore => {
   if (value === undefined) return memoryStore.make()
@@ -114,11 +112,9 @@ export const instanceSpec = (config: Config, name: string): RateLimiter.RateLimi
 /** @internal */
 export const validateKeyedOptions = (options: unknown): KeyedConfig => {
   const config = validateOptions(options)
-  const o = options as Record<string, unknown>
-  const maxKeys = o.maxKeys === undefined ? DEFAULT_MAX_KEYS : validate.integer("maxKeys", o.maxKeys, 1)
-  const idle = validate.optionalDuration("idleTimeout", o.idleTimeout, { allowZero: false, allowInfinite: true })
-  const idleTimeout = idle === undefined || !Duration.isFinite(idle) ? undefined : Duration.toMillis(idle)
-  return { ...config, maxKeys, idleTimeout }
+  // the same bounds as keyed breakers and bulkheads
+  const { limits } = validateLimits(options as object)
+  return { ...config, maxKeys: limits.maxKeys, idleTimeout: limits.idleTimeout }
 }
 
 /**
