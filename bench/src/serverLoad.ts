@@ -113,7 +113,7 @@ const inProcessMicros = (app: HttpApp.Default, iterations: number, rounds: numbe
 }
 
 const main = async () => {
-  const iterations = smoke ? 200 : 20_000
+  const iterations = smoke ? 2_000 : 20_000
   inProcessMicros(bare, iterations, 1)
   inProcessMicros(protectedApp, iterations, 1)
   const bareMicros = inProcessMicros(bare, iterations, smoke ? 1 : 7)
