@@ -38,3 +38,17 @@ await esbuild.build({
   keepNames: false,
   logLevel: "warning"
 })
+
+// the server load test (npm run load): the same bundling, so middleware code runs as users run it
+await esbuild.build({
+  entryPoints: [new URL("./src/serverLoad.ts", import.meta.url).pathname],
+  outfile: new URL("./build/server-load.mjs", import.meta.url).pathname,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  conditions: ["@effect-resilience/source"],
+  keepNames: false,
+  logLevel: "warning"
+})

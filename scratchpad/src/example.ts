@@ -15,7 +15,8 @@ const examples: Record<string, Example> = {
   "rate-limiter": () => import("./examples/rate-limiter.js"),
   chaos: () => import("./examples/chaos.js"),
   reconnect: () => import("./examples/reconnect.js"),
-  "http-client": () => import("./examples/http-client.js")
+  "http-client": () => import("./examples/http-client.js"),
+  "http-server": () => import("./examples/http-server.js")
 }
 
 const name = process.argv[2]
