@@ -38,7 +38,7 @@ const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, m
 describe("GracefulShutdown on SIGTERM (child process)", () => {
   it("drains, refuses, interrupts what is left, closes keep-alive connections and exits 0 in time", async () => {
     const fixture = fileURLToPath(new URL("./fixtures/shutdownServer.ts", import.meta.url))
-    const child = spawn(process.execPath, ["--import", "tsx", fixture], {
+    const child = spawn(process.execPath, ["--conditions=@effect-resilience/source", "--import", "tsx", fixture], {
       env: { ...process.env, DRAIN_DELAY_MILLIS: String(DRAIN), TIMEOUT_MILLIS: String(TIMEOUT) },
       stdio: ["ignore", "pipe", "pipe"]
     })
