@@ -10,45 +10,26 @@ const external = Object.keys(pkg.dependencies)
   .filter((name) => !name.startsWith("@effect-resilience/") && !name.startsWith("@types/"))
   .flatMap((name) => [name, `${name}/*`])
 
-await esbuild.build({
-  entryPoints: [new URL("./src/main.ts", import.meta.url).pathname],
-  // BENCH_OUTFILE: another bundle path, so two builds (e.g. two checkouts' experiments) do not collide
-  outfile: process.env.BENCH_OUTFILE ?? new URL("./build/bench.mjs", import.meta.url).pathname,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external,
-  // our packages from their TypeScript sources (the "exports" condition the workspace uses)
-  conditions: ["@effect-resilience/source"],
-  keepNames: false,
-  logLevel: "warning"
-})
+const bundle = (entry, outfile) =>
+  esbuild.build({
+    entryPoints: [new URL(entry, import.meta.url).pathname],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external,
+    // our packages from their TypeScript sources (the "exports" condition the workspace uses)
+    conditions: ["@effect-resilience/source"],
+    keepNames: false,
+    logLevel: "warning"
+  })
 
-// the soak run (npm run soak), bundled the same way
-await esbuild.build({
-  entryPoints: [new URL("./src/soak.ts", import.meta.url).pathname],
-  outfile: new URL("./build/soak.mjs", import.meta.url).pathname,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external,
-  conditions: ["@effect-resilience/source"],
-  keepNames: false,
-  logLevel: "warning"
-})
+const out = (name) => new URL(`./build/${name}`, import.meta.url).pathname
 
-// the server load test (npm run load): the same bundling, so middleware code runs as users run it
-await esbuild.build({
-  entryPoints: [new URL("./src/serverLoad.ts", import.meta.url).pathname],
-  outfile: new URL("./build/server-load.mjs", import.meta.url).pathname,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external,
-  conditions: ["@effect-resilience/source"],
-  keepNames: false,
-  logLevel: "warning"
-})
+// BENCH_OUTFILE: another bundle path, so two builds (e.g. two checkouts' experiments) do not collide
+await bundle("./src/main.ts", process.env.BENCH_OUTFILE ?? out("bench.mjs"))
+// the soak run (npm run soak)
+await bundle("./src/soak.ts", out("soak.mjs"))
+// the server load test (npm run load): middleware code runs as users run it
+await bundle("./src/serverLoad.ts", out("server-load.mjs"))
