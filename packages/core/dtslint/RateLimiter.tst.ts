@@ -1,5 +1,6 @@
 import type * as Policy from "@effect-resilience/core/Policy"
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { describe, expect, it } from "tstyche"
@@ -50,5 +51,24 @@ describe("RateLimiter constructors", () => {
     expect(limiter.available).type.toBe<Effect.Effect<number>>()
     expect(keyed.acquire("k", 2)).type.toBe<Effect.Effect<void, RateLimiter.RateLimited>>()
     expect(keyed.size).type.toBe<Effect.Effect<number>>()
+  })
+})
+
+describe("RateLimiter.decide", () => {
+  it("never fails and reports a Decision, for both limiters", () => {
+    expect(limiter.decide()).type.toBe<Effect.Effect<RateLimiter.Decision>>()
+    expect(limiter.decide(2)).type.toBe<Effect.Effect<RateLimiter.Decision>>()
+    expect(keyed.decide("tenant")).type.toBe<Effect.Effect<RateLimiter.Decision>>()
+    expect(keyed.decide("tenant", 3)).type.toBe<Effect.Effect<RateLimiter.Decision>>()
+    expect(keyed.decide).type.not.toBeCallableWith(3)
+  })
+
+  it("a Decision's durations are Durations; both limiters expose their parameters", () => {
+    expect<RateLimiter.Decision["retryAfter"]>().type.toBe<Duration.Duration>()
+    expect<RateLimiter.Decision["resetAfter"]>().type.toBe<Duration.Duration>()
+    expect(keyed.onExceeded).type.toBe<RateLimiter.OnExceeded>()
+    expect(limiter.onExceeded).type.toBe<RateLimiter.OnExceeded>()
+    expect(keyed.limit).type.toBe<number>()
+    expect(keyed.interval).type.toBe<Duration.Duration>()
   })
 })

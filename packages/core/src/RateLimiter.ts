@@ -62,6 +62,26 @@ export type Algorithm = "token-bucket" | "fixed-window" | "sliding-window"
 export type OnExceeded = "wait" | "fail"
 
 /**
+ * The answer of `decide`: what an HTTP server needs for a 429 and the `RateLimit` fields.
+ *
+ * - `allowed`: whether the permits were taken.
+ * - `remaining`: whole permits available after the decision.
+ * - `retryAfter`: when refused, the time until the same request could be admitted (behind
+ *   anyone already waiting, if nobody else takes permits meanwhile); zero when allowed.
+ * - `resetAfter`: the time until the limiter (the key) is back at its fresh state without
+ *   further takes; zero when it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Decision {
+  readonly allowed: boolean
+  readonly remaining: number
+  readonly retryAfter: Duration.Duration
+  readonly resetAfter: Duration.Duration
+}
+
+/**
  * A rate limiter. Permits are taken when a call starts; finished calls give nothing back.
  *
  * - `acquire(permits = 1)` takes permits: at once when they exist and nobody waits; otherwise it
@@ -70,6 +90,8 @@ export type OnExceeded = "wait" | "fail"
  *   say. An interrupted waiter takes nothing and does not hold up those behind it.
  * - `tryAcquire(permits = 1)` takes permits if they exist now and nobody waits; it never waits
  *   and never overtakes waiters.
+ * - `decide(permits = 1)` is `tryAcquire` reporting the whole `Decision` (remaining permits,
+ *   `retryAfter`, `resetAfter`), for HTTP rate-limit headers.
  * - `protect(self)` is `acquire()` then `self`.
  * - `available` is the whole permits available now.
  *
@@ -86,9 +108,11 @@ export interface RateLimiter {
   readonly interval: Duration.Duration
   /** The most permits one call can take: `burst` for the token bucket, `limit` for windows. */
   readonly capacity: number
+  readonly onExceeded: OnExceeded
   readonly protect: Policy<RateLimited>
   readonly acquire: (permits?: number) => Effect.Effect<void, RateLimited>
   readonly tryAcquire: (permits?: number) => Effect.Effect<boolean>
+  readonly decide: (permits?: number) => Effect.Effect<Decision>
   readonly available: Effect.Effect<number>
 }
 
@@ -136,9 +160,18 @@ export declare namespace RateLimiter {
  */
 export interface KeyedRateLimiter {
   readonly name: string
+  readonly algorithm: Algorithm
+  /** Each key's limit. */
+  readonly limit: number
+  readonly interval: Duration.Duration
+  /** The most permits one call can take. */
+  readonly capacity: number
+  readonly onExceeded: OnExceeded
   readonly protect: (key: string) => Policy<RateLimited>
   readonly acquire: (key: string, permits?: number) => Effect.Effect<void, RateLimited>
   readonly tryAcquire: (key: string, permits?: number) => Effect.Effect<boolean>
+  /** `tryAcquire` for `key`, reporting the whole `Decision` (see `RateLimiter.decide`). */
+  readonly decide: (key: string, permits?: number) => Effect.Effect<Decision>
   /** Whole permits available now for `key` (a key not held is fresh). */
   readonly available: (key: string) => Effect.Effect<number>
   /** How many keys are held. */

@@ -22,16 +22,40 @@ import type * as RetryBudget from "./RetryBudget.js"
  * @category models
  */
 export interface Resilience {
-  /** The breaker of that name: created on first use (from its options), the same one after. */
-  readonly circuitBreaker: (name: string) => Effect.Effect<CircuitBreaker.CircuitBreaker>
-  /** The bulkhead of that name. */
-  readonly bulkhead: (name: string) => Effect.Effect<Bulkhead.Bulkhead>
-  /** The rate limiter of that name. */
-  readonly rateLimiter: (name: string) => Effect.Effect<RateLimiter.RateLimiter>
-  /** The retry budget of that name. */
-  readonly retryBudget: (name: string) => Effect.Effect<RetryBudget.RetryBudget>
+  /**
+   * The breaker of that name: created on first use, the same one after. `options` are this
+   * name's defaults when it is created (over the kind's `defaults`; code `instances` and Config
+   * keys still override them); once it exists, later calls get it whatever options they pass
+   * (the first creation wins). Bad options throw `ResilienceConfigError` when the call is made
+   * (before the instance exists); options that only a Config key makes invalid die with it.
+   */
+  readonly circuitBreaker: (
+    name: string,
+    options?: Resilience.CircuitBreakerOptions
+  ) => Effect.Effect<CircuitBreaker.CircuitBreaker>
+  /** The bulkhead of that name, as `circuitBreaker` makes breakers. */
+  readonly bulkhead: (name: string, options?: Resilience.BulkheadOptions) => Effect.Effect<Bulkhead.Bulkhead>
+  /** The rate limiter of that name, as `circuitBreaker` makes breakers. */
+  readonly rateLimiter: (
+    name: string,
+    options?: Resilience.RateLimiterOptions
+  ) => Effect.Effect<RateLimiter.RateLimiter>
+  /** The retry budget of that name, as `circuitBreaker` makes breakers. */
+  readonly retryBudget: (
+    name: string,
+    options?: Resilience.RetryBudgetOptions
+  ) => Effect.Effect<RetryBudget.RetryBudget>
+  /** The breakers created so far (by `circuitBreaker`; keyed instances are not listed), oldest first. */
+  readonly circuitBreakers: Effect.Effect<ReadonlyArray<CircuitBreaker.CircuitBreaker>>
+  /** The bulkheads created so far (by `bulkhead`; keyed instances are not listed), oldest first. */
+  readonly bulkheads: Effect.Effect<ReadonlyArray<Bulkhead.Bulkhead>>
   /** Every event every policy reports from the moment of subscription (a hot stream). */
   readonly events: Stream.Stream<ResilienceEvent>
+  /**
+   * Publishes an event to `events` (what other packages report: a shutdown phase, a store
+   * outage). Nothing happens when events are off or nobody subscribes.
+   */
+  readonly publish: (event: ResilienceEvent) => Effect.Effect<void>
 }
 
 /**
@@ -39,6 +63,38 @@ export interface Resilience {
  * @category models
  */
 export declare namespace Resilience {
+  /**
+   * A breaker's options in the registry: its name is the registry's.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type CircuitBreakerOptions = Omit<CircuitBreaker.CircuitBreaker.Options, "name">
+
+  /**
+   * A bulkhead's options in the registry: every option may come from the kind's defaults.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type BulkheadOptions = Partial<Omit<Bulkhead.Bulkhead.Options, "name">>
+
+  /**
+   * A rate limiter's options in the registry: every option may come from the kind's defaults.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type RateLimiterOptions = Partial<Omit<RateLimiter.RateLimiter.Options, "name">>
+
+  /**
+   * A retry budget's options in the registry: every option may come from the kind's defaults.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type RetryBudgetOptions = Partial<Omit<RetryBudget.RetryBudget.Options, "name">>
+
   /**
    * Options from code. For each kind, `defaults` apply to every name, `instances` to one name
    * (its options override the defaults), and Config keys override both when read by
@@ -166,40 +222,115 @@ export const layerConfig: (options?: Resilience.Options) => Layer.Layer<Resilien
 export const ResilienceLive: Layer.Layer<Resilience, ConfigError.ConfigError> = internal.layerConfig()
 
 /**
- * The breaker of that name from the registry.
+ * The breaker of that name from the registry. `options` are this name's defaults when the
+ * breaker is created (code `instances` and Config keys still override them); once it exists,
+ * every call gets it whatever options it passes. Invalid options die with
+ * `ResilienceConfigError` (the registry's own `circuitBreaker` throws it when called).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CircuitBreaker, Resilience, ResilienceLive } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   // RESILIENCE_CIRCUITBREAKER_PAYMENTS_BREAK_DURATION still overrides these
+ *   const breaker = yield* Resilience.circuitBreaker("payments", {
+ *     trip: CircuitBreaker.consecutive(3),
+ *     breakDuration: "10 seconds"
+ *   })
+ *   return yield* Effect.succeed("charged").pipe(breaker.protect)
+ * }).pipe(Effect.provide(ResilienceLive))
+ * ```
  *
  * @since 0.1.0
  * @category accessors
  */
-export const circuitBreaker = (name: string): Effect.Effect<CircuitBreaker.CircuitBreaker, never, Resilience> =>
-  Effect.flatMap(Resilience, (registry) => registry.circuitBreaker(name))
+export const circuitBreaker = (
+  name: string,
+  options?: Resilience.CircuitBreakerOptions
+): Effect.Effect<CircuitBreaker.CircuitBreaker, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.circuitBreaker(name, options))
 
 /**
- * The bulkhead of that name from the registry.
+ * The bulkhead of that name from the registry; `options` as for `circuitBreaker`.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const bulkhead = (name: string): Effect.Effect<Bulkhead.Bulkhead, never, Resilience> =>
-  Effect.flatMap(Resilience, (registry) => registry.bulkhead(name))
+export const bulkhead = (
+  name: string,
+  options?: Resilience.BulkheadOptions
+): Effect.Effect<Bulkhead.Bulkhead, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.bulkhead(name, options))
 
 /**
- * The rate limiter of that name from the registry.
+ * The rate limiter of that name from the registry; `options` as for `circuitBreaker`.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const rateLimiter = (name: string): Effect.Effect<RateLimiter.RateLimiter, never, Resilience> =>
-  Effect.flatMap(Resilience, (registry) => registry.rateLimiter(name))
+export const rateLimiter = (
+  name: string,
+  options?: Resilience.RateLimiterOptions
+): Effect.Effect<RateLimiter.RateLimiter, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.rateLimiter(name, options))
 
 /**
- * The retry budget of that name from the registry.
+ * The retry budget of that name from the registry; `options` as for `circuitBreaker`.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const retryBudget = (name: string): Effect.Effect<RetryBudget.RetryBudget, never, Resilience> =>
-  Effect.flatMap(Resilience, (registry) => registry.retryBudget(name))
+export const retryBudget = (
+  name: string,
+  options?: Resilience.RetryBudgetOptions
+): Effect.Effect<RetryBudget.RetryBudget, never, Resilience> =>
+  Effect.flatMap(Resilience, (registry) => registry.retryBudget(name, options))
+
+/**
+ * The registry's breakers created so far, oldest first (what a health check reports).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const circuitBreakers: Effect.Effect<ReadonlyArray<CircuitBreaker.CircuitBreaker>, never, Resilience> = Effect
+  .flatMap(Resilience, (registry) => registry.circuitBreakers)
+
+/**
+ * The registry's bulkheads created so far, oldest first (what a graceful shutdown closes).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const bulkheads: Effect.Effect<ReadonlyArray<Bulkhead.Bulkhead>, never, Resilience> = Effect.flatMap(
+  Resilience,
+  (registry) => registry.bulkheads
+)
+
+/**
+ * Publishes an event to the registry's `events` stream, for packages that report their own
+ * (a shutdown phase, a store outage). Without a `Resilience` registry it does nothing, so it
+ * adds nothing to `R`.
+ *
+ * @example
+ * ```ts
+ * import { Clock, Effect } from "effect"
+ * import { Resilience, ResilienceEvent } from "@effect-resilience/core"
+ *
+ * const draining = Effect.flatMap(Clock.currentTimeMillis, (at) =>
+ *   Resilience.publish(
+ *     ResilienceEvent.ResilienceEvent.ShutdownPhase({ policyName: "shutdown", phase: "draining", inFlight: 0, at })
+ *   ))
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const publish = (event: ResilienceEvent): Effect.Effect<void> =>
+  Effect.flatMap(
+    Effect.serviceOption(Resilience),
+    (registry) => registry._tag === "Some" ? registry.value.publish(event) : Effect.void
+  )
 
 /**
  * Protects an effect with the named breaker: `effect.pipe(Resilience.withCircuitBreaker("payments"))`.

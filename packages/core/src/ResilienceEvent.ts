@@ -16,6 +16,14 @@ import type * as Duration from "effect/Duration"
 export type BreakerState = "Closed" | "Open" | "HalfOpen" | "Isolated"
 
 /**
+ * The phases of a graceful shutdown, in order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ShutdownPhaseName = "draining" | "refusing" | "interrupting" | "closed"
+
+/**
  * Every event carries the policy instance's name and the Clock time (`at`, in milliseconds).
  *
  * @since 0.1.0
@@ -47,6 +55,8 @@ export type ResilienceEvent = Data.TaggedEnum<{
   /** A circuit breaker changed state. */
   CircuitBreakerTransition: {
     readonly policyName: string
+    /** the key, for a breaker of a keyed instance (`policyName` is the keyed instance's name) */
+    readonly key?: string
     readonly from: BreakerState
     readonly to: BreakerState
     readonly at: number
@@ -54,6 +64,8 @@ export type ResilienceEvent = Data.TaggedEnum<{
   /** A stateful policy refused a call without running it. */
   CallRejected: {
     readonly policyName: string
+    /** the key, for a keyed instance (`policyName` is the keyed instance's name) */
+    readonly key?: string
     readonly policy: "CircuitBreaker" | "Bulkhead" | "RateLimiter"
     readonly reason: string
     readonly at: number
@@ -76,6 +88,34 @@ export type ResilienceEvent = Data.TaggedEnum<{
     readonly key?: string
     readonly permits: number
     readonly waited: Duration.Duration
+    readonly at: number
+  }
+  /**
+   * A phase of a graceful shutdown (`GracefulShutdown` in `@effect-resilience/platform`):
+   * `"draining"` (readiness fails, requests are still served), `"refusing"` (new requests get
+   * 503), `"interrupting"` (requests still in flight after the timeout are interrupted),
+   * `"closed"`. `inFlight` is the number of requests in flight when the phase began.
+   */
+  ShutdownPhase: {
+    readonly policyName: "shutdown"
+    readonly phase: ShutdownPhaseName
+    readonly inFlight: number
+    readonly at: number
+  }
+  /**
+   * A shared store (e.g. `store: "redis"`) stopped answering: published once when it goes down,
+   * with the error that showed it. `policyName` names the store instance (`"redis:<prefix>"`).
+   */
+  StoreUnavailable: {
+    readonly policyName: string
+    readonly store: string
+    readonly error: unknown
+    readonly at: number
+  }
+  /** A shared store that was unavailable answers again. */
+  StoreRecovered: {
+    readonly policyName: string
+    readonly store: string
     readonly at: number
   }
   /** `Fallback.fallback` replaced a failure with the fallback's result. */

@@ -1,4 +1,5 @@
 import * as ResilienceError from "@effect-resilience/core/ResilienceError"
+import { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
 import * as Timeout from "@effect-resilience/core/Timeout"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -52,5 +53,40 @@ describe("ResilienceError", () => {
     expect(error.message).toBe("Invalid option \"maxRetries\": must be a non-negative integer (got -1)")
     expect(ResilienceError.isResilienceConfigError(error)).toBe(true)
     expect(ResilienceError.isResilienceError(error)).toBe(false)
+  })
+})
+
+describe("keyed rejections and the events other packages publish", () => {
+  it("CircuitBreakerOpen and BulkheadRejected carry an optional key, named in the message", () => {
+    const open = new CircuitBreakerOpen({
+      policyName: "http",
+      key: "https://api.example.com",
+      state: "Isolated",
+      retryAfter: Duration.zero
+    })
+    expect(open.key).toBe("https://api.example.com")
+    expect(open.message).toBe("Circuit breaker \"http\" for key \"https://api.example.com\" is isolated")
+    const full = new BulkheadRejected({ policyName: "tenants", key: "t-1", reason: "QueueTimeout" })
+    expect(full.key).toBe("t-1")
+    expect(full.message).toBe("Bulkhead \"tenants\" for key \"t-1\": timed out waiting in the queue")
+    expect(new BulkheadRejected({ policyName: "bh", reason: "Closed" }).key).toBeUndefined()
+  })
+
+  it("ShutdownPhase, StoreUnavailable and StoreRecovered are ResilienceEvents", () => {
+    const phase = ResilienceEvent.ShutdownPhase({ policyName: "shutdown", phase: "draining", inFlight: 3, at: 10 })
+    const down = ResilienceEvent.StoreUnavailable({
+      policyName: "redis:app:",
+      store: "redis",
+      error: "ECONNREFUSED",
+      at: 1
+    })
+    const up = ResilienceEvent.StoreRecovered({ policyName: "redis:app:", store: "redis", at: 2 })
+    expect([phase, down, up].map((event) => event._tag)).toEqual([
+      "ShutdownPhase",
+      "StoreUnavailable",
+      "StoreRecovered"
+    ])
+    expect(ResilienceEvent.$is("ShutdownPhase")(phase) && phase.inFlight).toBe(3)
+    expect(down.error).toBe("ECONNREFUSED")
   })
 })

@@ -35,6 +35,12 @@ const describe = (event: ResilienceEvent): string => {
       return `${event.policyName}: waited ${Duration.format(event.waited)} for ${event.permits} permit(s)`
     case "FallbackUsed":
       return `${event.policyName}: fallback used`
+    case "ShutdownPhase":
+      return `shutdown: ${event.phase} (${event.inFlight} in flight)`
+    case "StoreUnavailable":
+      return `${event.policyName}: ${event.store} store unavailable`
+    case "StoreRecovered":
+      return `${event.policyName}: ${event.store} store recovered`
   }
 }
 

@@ -33,13 +33,15 @@ export class ResilienceConfigError extends Data.TaggedError("ResilienceConfigErr
 /** @internal */
 export class CircuitBreakerOpen extends Data.TaggedError("CircuitBreakerOpen")<{
   readonly policyName: string
+  readonly key?: string
   readonly state: "Open" | "HalfOpen" | "Isolated"
   readonly retryAfter: Duration.Duration
 }> {
   override get message(): string {
+    const breaker = `Circuit breaker "${this.policyName}"${this.key === undefined ? "" : ` for key "${this.key}"`}`
     return this.state === "Isolated"
-      ? `Circuit breaker "${this.policyName}" is isolated`
-      : `Circuit breaker "${this.policyName}" is ${this.state === "Open" ? "open" : "half-open and busy"}` +
+      ? `${breaker} is isolated`
+      : `${breaker} is ${this.state === "Open" ? "open" : "half-open and busy"}` +
         ` (retry after ${Duration.format(this.retryAfter)})`
   }
 }
@@ -47,16 +49,18 @@ export class CircuitBreakerOpen extends Data.TaggedError("CircuitBreakerOpen")<{
 /** @internal */
 export class BulkheadRejected extends Data.TaggedError("BulkheadRejected")<{
   readonly policyName: string
+  readonly key?: string
   readonly reason: "Full" | "QueueTimeout" | "Closed"
 }> {
   override get message(): string {
+    const bulkhead = `Bulkhead "${this.policyName}"${this.key === undefined ? "" : ` for key "${this.key}"`}`
     switch (this.reason) {
       case "Full":
-        return `Bulkhead "${this.policyName}" is full`
+        return `${bulkhead} is full`
       case "QueueTimeout":
-        return `Bulkhead "${this.policyName}": timed out waiting in the queue`
+        return `${bulkhead}: timed out waiting in the queue`
       case "Closed":
-        return `Bulkhead "${this.policyName}" is closed`
+        return `${bulkhead} is closed`
     }
   }
 }

@@ -127,6 +127,9 @@ class LiveInstrument implements Instrument {
       case "FallbackUsed":
         return this.count(keys.fallbacks, {}, "fallback")
       case "RetryGaveUp":
+      case "ShutdownPhase":
+      case "StoreUnavailable":
+      case "StoreRecovered":
         return
     }
   }

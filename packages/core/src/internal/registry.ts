@@ -112,6 +112,9 @@ export interface Resolved {
   readonly defaults: Record<Kind, AnyOptions>
   /** names given in code `instances`, by kind and normalized name */
   readonly codeNames: Record<Kind, Map<string, string>>
+  /** code `instances` per kind and normalized name, and the Config entries: to merge a call's options */
+  readonly instances: Record<Kind, Map<string, AnyOptions>>
+  readonly fromConfig: FromConfig
 }
 
 const merge = (kind: Kind, code: AnyOptions, config: Record<string, number | string>): AnyOptions =>
@@ -154,7 +157,9 @@ export const resolve = (
   const resolved: Resolved = {
     defaults,
     options: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
-    codeNames: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() }
+    codeNames: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    instances: { circuitBreaker: new Map(), bulkhead: new Map(), rateLimiter: new Map(), retryBudget: new Map() },
+    fromConfig
   }
   for (const kind of KINDS) {
     // the defaults themselves must be valid for names first seen at run time
@@ -167,6 +172,7 @@ export const resolve = (
       if (other !== undefined) throw collision(kind, other, name)
       names.set(normalized, name)
       resolved.codeNames[kind].set(normalized, name)
+      resolved.instances[kind].set(normalized, instances[name])
     }
     for (const name of fromConfig[kind].keys()) if (!names.has(name)) names.set(name, name)
     for (const [normalized, name] of names) {
@@ -190,6 +196,24 @@ export const resolve = (
 
 /** The event buffer is allocated when the layer is built. */
 const MAX_EVENTS_CAPACITY = 1_000_000
+
+/**
+ * The options an instance named `name` is created with. A call's own `options` are this name's
+ * defaults: over the kind's defaults, under code `instances` and Config. Throws a
+ * `ResilienceConfigError` when the merge is invalid.
+ *
+ * @internal
+ */
+export const optionsFor = (resolved: Resolved, kind: Kind, name: string, options: object | undefined): AnyOptions => {
+  const normalized = normalizeName(name)
+  if (options === undefined) {
+    return { ...(resolved.options[kind].get(normalized) ?? resolved.defaults[kind]), name }
+  }
+  const code = { ...resolved.defaults[kind], ...options, ...resolved.instances[kind].get(normalized), name }
+  const merged = { ...merge(kind, code, flat(resolved.fromConfig[kind].get(normalized))), name }
+  check(kind, merged)
+  return merged
+}
 
 /** @internal */
 export interface RegistryOptions {
@@ -248,9 +272,7 @@ const makeRegistry = (
     const owners = {} as Record<Kind, Map<string, string>>
     for (const kind of KINDS) owners[kind] = new Map(resolved.codeNames[kind])
 
-    const construct = (kind: Kind, name: string): Effect.Effect<unknown> => {
-      const options = resolved.options[kind].get(normalizeName(name)) ?? { ...resolved.defaults[kind], name }
-      const withName = { ...options, name }
+    const construct = (kind: Kind, withName: AnyOptions): Effect.Effect<unknown> => {
       switch (kind) {
         case "circuitBreaker":
           return CircuitBreaker.make(withName as CircuitBreaker.CircuitBreaker.Options).pipe(Scope.extend(scope))
@@ -264,23 +286,15 @@ const makeRegistry = (
     }
 
     // One instance per kind and name, created on first use, however many fibers ask at once.
-    const get = <K extends Kind>(kind: K) => (name: string): Effect.Effect<Instances[K]> =>
+    const instance = <A>(id: string, make: () => Effect.Effect<A>): Effect.Effect<A> =>
       Effect.suspend(() => {
-        if (typeof name !== "string" || name.length === 0) {
-          return Effect.die(new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name }))
-        }
-        const id = `${kind}\u0000${name}`
         const instance = created.get(id)
-        if (instance !== undefined) return Effect.succeed(instance as Instances[K])
-        const normalized = normalizeName(name)
-        const owner = owners[kind].get(normalized)
-        if (owner === undefined) owners[kind].set(normalized, name)
-        else if (owner !== name) return Effect.die(collision(kind, owner, name))
+        if (instance !== undefined) return Effect.succeed(instance as A)
         const waiting = pending.get(id)
-        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<Instances[K]>
+        if (waiting !== undefined) return Deferred.await(waiting) as Effect.Effect<A>
         const deferred = Deferred.unsafeMake<unknown>(FiberId.none)
         pending.set(id, deferred)
-        return construct(kind, name).pipe(
+        return Effect.suspend(make).pipe(
           Effect.provideService(ObserverTag, observer),
           Effect.exit,
           Effect.flatMap((exit) => {
@@ -289,7 +303,45 @@ const makeRegistry = (
             return Effect.zipRight(Deferred.done(deferred, exit), exit)
           }),
           Effect.uninterruptible
-        ) as Effect.Effect<Instances[K]>
+        )
+      })
+
+    const get = <K extends Kind>(kind: K) => (name: string, options?: object): Effect.Effect<Instances[K]> => {
+      if (typeof name !== "string" || name.length === 0) {
+        return Effect.die(new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name }))
+      }
+      const id = `${kind}\u0000${name}`
+      if (!created.has(id)) {
+        const normalized = normalizeName(name)
+        const owner = owners[kind].get(normalized)
+        if (owner === undefined) owners[kind].set(normalized, name)
+        else if (owner !== name) return Effect.die(collision(kind, owner, name))
+      }
+      // a call's options are validated when it is made, unless the instance exists already
+      if (options === undefined || created.has(id)) {
+        return instance(id, () => construct(kind, optionsFor(resolved, kind, name, undefined))) as Effect.Effect<
+          Instances[K]
+        >
+      }
+      validate.object("options", options)
+      check(kind, { ...resolved.defaults[kind], ...options, name })
+      return instance(id, () => construct(kind, optionsFor(resolved, kind, name, options))) as Effect.Effect<
+        Instances[K]
+      >
+    }
+
+    /** The instances of a kind created so far, oldest first. */
+    const listing = <K extends Kind>(kind: K): Effect.Effect<ReadonlyArray<Instances[K]>> =>
+      Effect.sync(() => {
+        const prefix = `${kind}\u0000`
+        const out: Array<Instances[K]> = []
+        for (const [id, value] of created) if (id.startsWith(prefix)) out.push(value as Instances[K])
+        return out
+      })
+
+    const publish = (event: ResilienceEvent): Effect.Effect<void> =>
+      Effect.sync(() => {
+        if (hub !== undefined && hub.subscribers > 0) hub.pubsub.unsafeOffer(event)
       })
 
     const events: Stream.Stream<ResilienceEvent> = hub === undefined
@@ -309,7 +361,10 @@ const makeRegistry = (
       bulkhead: get("bulkhead"),
       rateLimiter: get("rateLimiter"),
       retryBudget: get("retryBudget"),
-      events
+      circuitBreakers: listing("circuitBreaker"),
+      bulkheads: listing("bulkhead"),
+      events,
+      publish
     }
     return [registry, observer] as const
   })

@@ -19,6 +19,7 @@ import type { Instrument } from "../observer.js"
 import * as algorithms from "./algorithms.js"
 import type { Config } from "./config.js"
 import type { Lane, Waiter } from "./lane.js"
+import * as memoryStore from "./memoryStore.js"
 
 /**
  * What decisions need of a limiter: the unkeyed limiter is its own engine.
@@ -104,6 +105,59 @@ export const tryTake = (engine: Engine, lane: Lane, permits: number, now: number
     lane.freshAt = now + decision.resetAfterMillis
     if (engine.instrument.active) report(engine, decision.allowed, now)
     return decision.allowed
+  })
+}
+
+const decision = (allowed: boolean, remaining: number, retryAfterMillis: number, resetAfterMillis: number) => ({
+  allowed,
+  remaining,
+  retryAfter: allowed ? Duration.zero : Duration.millis(Math.max(0, retryAfterMillis)),
+  resetAfter: Duration.millis(Math.max(0, resetAfterMillis))
+})
+
+/**
+ * `decide` on the synchronous path: `tryAcquire` that reports the decision. Behind waiters it
+ * is refused, and `retryAfter` is when the same request would be admitted behind them.
+ *
+ * @internal
+ */
+export const decideNow = (engine: Engine, lane: Lane, permits: number, now: number): RateLimiter.Decision => {
+  const cell = lane.cell!
+  if (lane.head === undefined) {
+    const taken = memoryStore.decide(cell, permits, now)
+    if (engine.instrument.active) report(engine, taken.allowed, now)
+    return decision(taken.allowed, taken.remaining, taken.retryAfterMillis, taken.resetAfterMillis)
+  }
+  if (engine.instrument.active) report(engine, false, now)
+  const eta = lane.eta(permits, now, () => cell.clone())
+  return decision(false, cell.remaining(now), eta - now, cell.freshAt() - now)
+}
+
+/**
+ * `decide` on the effectful path.
+ *
+ * @internal
+ */
+export const decideTake = (
+  engine: Engine,
+  lane: Lane,
+  permits: number,
+  now: number
+): Effect.Effect<RateLimiter.Decision> => {
+  if (lane.head === undefined) {
+    return Effect.map(engine.handle!.take(lane.key, permits, now), (taken) => {
+      lane.freshAt = now + taken.resetAfterMillis
+      if (engine.instrument.active) report(engine, taken.allowed, now)
+      return decision(taken.allowed, taken.remaining, taken.retryAfterMillis, taken.resetAfterMillis)
+    })
+  }
+  if (engine.instrument.active) report(engine, false, now)
+  return Effect.map(engine.handle!.snapshot(lane.key, now), (snapshot) => {
+    const state = algorithms.restore(engine.config.params, snapshot)
+    const eta = lane.head === undefined
+      ? now + state.wait(permits, now)
+      : lane.eta(permits, now, () => algorithms.restore(engine.config.params, snapshot))
+    return decision(false, state.remaining(now), eta - now, state.freshAt() - now)
   })
 }
 

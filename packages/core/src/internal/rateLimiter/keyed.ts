@@ -53,8 +53,21 @@ const build = (config: KeyedConfig, opened: Opened): RateLimiter.KeyedRateLimite
         (now) => decisions.tryTake(engine, registry.get(key, now), permits, now)
       ))
 
+  const decide = (key: string, permits: number): Effect.Effect<RateLimiter.Decision> =>
+    sync !== undefined
+      ? Effect.map(Clock.currentTimeMillis, (now) => decisions.decideNow(engine, registry.get(key, now), permits, now))
+      : flushed(Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => decisions.decideTake(engine, registry.get(key, now), permits, now)
+      ))
+
   return {
     name,
+    algorithm: config.spec.algorithm,
+    limit: config.spec.limit,
+    interval: config.interval,
+    capacity: config.capacity,
+    onExceeded: config.onExceeded,
     protect: (key) => {
       const acquireKey = acquire(key, 1)
       return <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(acquireKey, self)
@@ -68,6 +81,11 @@ const build = (config: KeyedConfig, opened: Opened): RateLimiter.KeyedRateLimite
       if (permits === undefined) return tryAcquire(key, 1)
       const invalid = invalidPermits(permits, config.capacity)
       return invalid === undefined ? tryAcquire(key, permits) : Effect.die(invalid)
+    },
+    decide: (key, permits) => {
+      if (permits === undefined) return decide(key, 1)
+      const invalid = invalidPermits(permits, config.capacity)
+      return invalid === undefined ? decide(key, permits) : Effect.die(invalid)
     },
     available: (key) =>
       flushed(Effect.flatMap(Clock.currentTimeMillis, (now) => {

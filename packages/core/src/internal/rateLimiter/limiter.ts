@@ -74,6 +74,7 @@ class Limiter extends Lane implements RateLimiter.RateLimiter, Engine {
   /** `acquire` and `tryAcquire` as functions that may be called detached, made on first access */
   private acquireFn: ((permits?: number) => Effect.Effect<void, RateLimited>) | undefined = undefined
   private tryAcquireFn: ((permits?: number) => Effect.Effect<boolean>) | undefined = undefined
+  private decideFn: ((permits?: number) => Effect.Effect<RateLimiter.Decision>) | undefined = undefined
 
   constructor(
     readonly name: string,
@@ -101,6 +102,23 @@ class Limiter extends Lane implements RateLimiter.RateLimiter, Engine {
 
   get capacity(): number {
     return this.config.capacity
+  }
+
+  get onExceeded(): RateLimiter.OnExceeded {
+    return this.config.onExceeded
+  }
+
+  get decide(): (permits?: number) => Effect.Effect<RateLimiter.Decision> {
+    return this.decideFn ??= (permits) => {
+      if (permits !== undefined && permits !== 1) {
+        const invalid = invalidPermits(permits, this.config.capacity)
+        if (invalid !== undefined) return Effect.die(invalid)
+      }
+      const n = permits ?? 1
+      return this.cell !== undefined
+        ? Effect.map(Clock.currentTimeMillis, (now) => decisions.decideNow(this, this, n, now))
+        : Effect.flatMap(Clock.currentTimeMillis, (now) => decisions.decideTake(this, this, n, now))
+    }
   }
 
   get acquire(): (permits?: number) => Effect.Effect<void, RateLimited> {
