@@ -375,6 +375,11 @@ export declare namespace Store {
    */
   export interface Config {
     readonly name: string
+    /**
+     * Whether `name` was generated (`"circuit-breaker-N"`) for an unnamed breaker: a shared
+     * store must refuse it, since other processes cannot know it.
+     */
+    readonly generatedName: boolean
     readonly trip: TripPolicy
     readonly halfOpenMaxCalls: number
     readonly initialState: Snapshot | undefined

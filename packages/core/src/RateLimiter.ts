@@ -227,6 +227,11 @@ export declare namespace RateLimiterStore {
    */
   export interface Spec {
     readonly name: string
+    /**
+     * Whether `name` was generated (`"rate-limiter-N"`) for an unnamed limiter: a shared store
+     * must refuse it, since other processes cannot know it.
+     */
+    readonly generatedName: boolean
     readonly algorithm: Algorithm
     readonly limit: number
     readonly intervalMillis: number

@@ -121,3 +121,13 @@ export const timeouts = Metric.fromMetricKey(internal.keys.timeouts)
  * @category metrics
  */
 export const fallbacks = Metric.fromMetricKey(internal.keys.fallbacks)
+
+/**
+ * Commands of a shared store (e.g. Redis) that failed or timed out; the caller was answered by
+ * the store's `onUnavailable` policy instead. Labels: `store` (`redis`), `reason`
+ * (`timeout | error`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const storeErrors = Metric.fromMetricKey(internal.keys.storeErrors)

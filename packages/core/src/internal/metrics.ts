@@ -24,5 +24,6 @@ export const keys = {
   rateLimiterDecisions: counter("resilience_rate_limiter_decisions_total", "Rate limiter decisions, by outcome"),
   hedges: counter("resilience_hedges_total", "Hedges launched and won"),
   timeouts: counter("resilience_timeouts_total", "Effects interrupted by a timeout"),
-  fallbacks: counter("resilience_fallbacks_total", "Failures replaced by a fallback")
+  fallbacks: counter("resilience_fallbacks_total", "Failures replaced by a fallback"),
+  storeErrors: counter("resilience_store_errors_total", "Failed commands of a shared store, by reason")
 } as const

@@ -363,6 +363,7 @@ export const make = (
     const instrument = instrumentFrom(context as Context.Context<never>, "CircuitBreaker", name)
     const storeConfig: CircuitBreaker.Store.Config = {
       name,
+      generatedName: config.name === undefined,
       trip: config.trip,
       halfOpenMaxCalls: config.halfOpenMaxCalls,
       initialState: config.initialState
