@@ -120,7 +120,7 @@ export type NodeRedisOptions = RedisClientOptions & { readonly url: string }
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Layer } from "effect"
  * import { RedisClient, RedisStore } from "@effect-resilience/redis"
  *
  * const Live = RedisStore.layer({ prefix: "myapp:" }).pipe(

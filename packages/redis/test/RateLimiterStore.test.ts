@@ -253,7 +253,13 @@ describe("the Redis store", () => {
   it.live("time \"redis\": instances in two stores share one limit on the server's clock", () =>
     Effect.gen(function*() {
       const [a, b] = clients.list.map(([, c]) => redisStore(c, { prefix: "servertime:", time: "redis" }).rateLimiter)
-      const options = { name: "shared", algorithm: "fixed-window", limit: 5, interval: "1 minute", onExceeded: "fail" } as const
+      const options = {
+        name: "shared",
+        algorithm: "fixed-window",
+        limit: 5,
+        interval: "1 minute",
+        onExceeded: "fail"
+      } as const
       const one = yield* RateLimiter.make({ ...options, store: a })
       const two = yield* RateLimiter.make({ ...options, store: b })
       expect((yield* tryMany(one, 3)) + (yield* tryMany(two, 5))).toBe(5)

@@ -10,7 +10,10 @@ const has = (command: string): boolean => spawnSync("sh", ["-c", `command -v ${c
 export default function setup(): void {
   if (process.env.REDIS_URL !== undefined || has("redis-server")) return
   if (process.getuid?.() === 0 && has("apt-get")) {
-    execFileSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"], {
+    execFileSync("sh", [
+      "-c",
+      "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"
+    ], {
       stdio: "inherit"
     })
     // the tests start their own servers: the packaged service must not run

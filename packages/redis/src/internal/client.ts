@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as RedisClient from "../RedisClient.js"
-import { RedisError, RedisClient as RedisClientTag } from "../RedisClient.js"
+import { RedisClient as RedisClientTag, RedisError } from "../RedisClient.js"
 
 const toRedisError = (cause: unknown): RedisError =>
   new RedisError({ message: cause instanceof Error ? cause.message : String(cause), cause })
@@ -45,8 +45,9 @@ export const layerNodeRedis = (options: RedisClient.NodeRedisOptions): Layer.Lay
           client.connect().catch(ignore)
           return client
         }),
-        (client) => Effect.promise(() => client.isOpen ? client.close().catch(ignore) : Promise.resolve(client.destroy()))
+        (client) =>
+          Effect.promise(() => client.isOpen ? client.close().catch(ignore) : Promise.resolve(client.destroy()))
       )
-      return fromNodeRedis(client as unknown as RedisClient.NodeRedisLike)
+      return fromNodeRedis(client)
     })
   )

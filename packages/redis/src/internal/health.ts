@@ -60,7 +60,10 @@ export class Health {
         this.retryAt = realNow + this.backoffMillis
       }
       return command.pipe(
-        Effect.timeoutFail({ duration: this.timeout, onTimeout: () => new CommandTimeout({ millis: this.timeoutMillis }) }),
+        Effect.timeoutFail({
+          duration: this.timeout,
+          onTimeout: () => new CommandTimeout({ millis: this.timeoutMillis })
+        }),
         Effect.withClock(realClock),
         Effect.matchEffect({
           onFailure: (error) => Effect.zipRight(this.failed(error), fallback),
@@ -87,7 +90,9 @@ export class Health {
   private recovered(): Effect.Effect<void> {
     if (!this.down) return Effect.void
     this.down = false
-    return Effect.flatMap(Clock.currentTimeMillis, (at) =>
-      Resilience.publish(ResilienceEvent.StoreRecovered({ policyName: this.policyName, store: "redis", at })))
+    return Effect.flatMap(
+      Clock.currentTimeMillis,
+      (at) => Resilience.publish(ResilienceEvent.StoreRecovered({ policyName: this.policyName, store: "redis", at }))
+    )
   }
 }

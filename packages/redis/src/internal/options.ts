@@ -36,7 +36,9 @@ const duration = (option: string, value: unknown, def: Duration.DurationInput, m
     (typeof value === "string" && DURATION_STRING.test(value.trim()))
   if (!ok) return fail(option, rule, value)
   const decoded = Duration.decode(value as Duration.DurationInput)
-  if (!Duration.isFinite(decoded) || Duration.lessThanOrEqualTo(decoded, Duration.zero)) return fail(option, rule, value)
+  if (!Duration.isFinite(decoded) || Duration.lessThanOrEqualTo(decoded, Duration.zero)) {
+    return fail(option, rule, value)
+  }
   if (Duration.greaterThan(decoded, max)) return fail(option, rule, value)
   return Duration.toMillis(decoded)
 }

@@ -3,8 +3,8 @@
  * `EVAL` that finds it missing (`NOSCRIPT`: a restarted or flushed server), after which the
  * server keeps it in its cache.
  */
-import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
+import { createHash } from "node:crypto"
 import type * as RedisClient from "../RedisClient.js"
 
 /** @internal */

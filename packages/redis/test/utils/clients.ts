@@ -14,7 +14,7 @@ export const connect = async (url: string): Promise<Clients> => {
   const ioredis = new Redis(url, { maxRetriesPerRequest: 1 })
   return {
     list: [
-      ["node-redis", RedisClient.fromNodeRedis(nodeRedis as unknown as RedisClient.NodeRedisLike)],
+      ["node-redis", RedisClient.fromNodeRedis(nodeRedis)],
       ["ioredis", RedisClient.fromIoredis(ioredis)]
     ],
     close: async () => {
