@@ -1,10 +1,12 @@
 /**
- * Rate limiter state on Redis, shared by every process that uses the same Redis, prefix and
- * limiter name: each decision is one atomic Lua script (`EVALSHA`), one round trip. A Redis
+ * Circuit breaker and rate limiter state on Redis, shared by every process that uses the same
+ * Redis, prefix and instance name: each decision is one atomic Lua script (`EVALSHA`), one
+ * round trip. A Redis
  * outage is survived, never surfaced: decisions follow `onUnavailable` until Redis answers.
  *
  * @since 0.1.0
  */
+import type * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import type * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import type * as Resilience from "@effect-resilience/core/Resilience"
 import type * as ConfigError from "effect/ConfigError"
@@ -63,18 +65,37 @@ export interface Options {
   readonly onUnavailable?: OnUnavailable | undefined
   /** With `"local"`: the share of the limit each process keeps during an outage, a positive integer. Default 1. */
   readonly localShare?: number | undefined
+  /**
+   * How long a half-open probe holds its slot (its lease): a probe running longer loses it and
+   * its outcome is dropped, so a crashed process's probe frees itself. Put a shorter `Timeout`
+   * inside `protect`. Default `"10 seconds"`.
+   */
+  readonly probeLease?: Duration.DurationInput | undefined
+  /**
+   * How long a breaker's keys outlive its last call: a Closed breaker expires after this, an
+   * Open one after its break plus this, a HalfOpen one after `probeLease` plus this; an
+   * Isolated one never. Default `"1 hour"`.
+   */
+  readonly idleTimeToLive?: Duration.DurationInput | undefined
 }
 
 /**
- * Stores on one Redis: pass `rateLimiter` as a limiter's `store`. Limiters on Redis must be
- * named (a generated name cannot be shared by processes): an unnamed one dies with
- * `ResilienceConfigError` when made.
+ * Stores on one Redis: pass `rateLimiter` as a limiter's `store` and `circuitBreaker` as a
+ * breaker's. Instances on Redis must be named (a generated name cannot be shared by
+ * processes): an unnamed one dies with `ResilienceConfigError` when made.
+ *
+ * A breaker's state is shared by every process: across all of them at most `halfOpenMaxCalls`
+ * probes hold leases, outcomes carry the generation they were admitted in (a stale one is
+ * dropped), and transitions made elsewhere are seen at the next operation here and published
+ * then as one transition from the last state this process saw. `initialState` applies only
+ * when the breaker has no state in Redis yet.
  *
  * @since 0.1.0
  * @category models
  */
 export interface RedisStore {
   readonly rateLimiter: RateLimiter.RateLimiterStore
+  readonly circuitBreaker: CircuitBreaker.Store.Factory
 }
 
 /**
@@ -84,8 +105,10 @@ export interface RedisStore {
  * `resilience_store_errors_total{store="redis", reason}`.
  *
  * Keys: `<prefix>limiter:<algorithm>:<name>:<key>` (an unkeyed limiter's key is empty), each
- * with a `PEXPIRE` at the time it is back at its fresh state, so memory is bounded by the
- * active keys. A keyed limiter's evictions leave Redis keys to expire.
+ * with a `PEXPIRE` at the time it is back at its fresh state; `<prefix>breaker:{<name>}` (a
+ * hash) and `<prefix>breaker:{<name>}:leases` (probe leases scored by expiry), expiring after
+ * `idleTimeToLive` without calls. So memory is bounded by the active keys. A keyed limiter's
+ * evictions leave Redis keys to expire.
  *
  * @example
  * ```ts
@@ -111,8 +134,8 @@ export interface RedisStore {
 export const make: (options?: Options) => Effect.Effect<RedisStore, never, RedisClient | Scope.Scope> = internal.make
 
 /**
- * `ResilienceLive` (registry, Config keys, events, metrics) with every rate limiter of the
- * registry on Redis. Options are validated when `layer` is called.
+ * `ResilienceLive` (registry, Config keys, events, metrics) with every circuit breaker and
+ * rate limiter of the registry on Redis. Options are validated when `layer` is called.
  *
  * @example
  * ```ts

@@ -13,6 +13,8 @@ export interface Settings {
   readonly commandTimeoutMillis: number
   readonly onUnavailable: RedisStore.OnUnavailable
   readonly localShare: number
+  readonly probeLeaseMillis: number
+  readonly idleTimeToLiveMillis: number
 }
 
 const fail = (option: string, rule: string, value: unknown): never => {
@@ -28,8 +30,15 @@ const literal = <const L extends string>(option: string, value: unknown, literal
 const DURATION_STRING = /^\d+(?:\.\d+)?\s+(nanos?|micros?|millis?|seconds?|minutes?|hours?|days?|weeks?)$/
 
 /** A duration in (0, max], checked before `Duration.decode` (which turns `-5` into zero). */
-const duration = (option: string, value: unknown, def: Duration.DurationInput, max: Duration.Duration): number => {
-  const rule = `must be a positive duration of at most ${Duration.format(max)}`
+const duration = (
+  option: string,
+  value: unknown,
+  def: Duration.DurationInput,
+  max: Duration.Duration | undefined
+): number => {
+  const rule = max === undefined
+    ? "must be a positive, finite duration"
+    : `must be a positive duration of at most ${Duration.format(max)}`
   if (value === undefined) return Duration.toMillis(Duration.decode(def))
   const ok = Duration.isDuration(value) ||
     (typeof value === "number" && Number.isFinite(value)) ||
@@ -39,7 +48,7 @@ const duration = (option: string, value: unknown, def: Duration.DurationInput, m
   if (!Duration.isFinite(decoded) || Duration.lessThanOrEqualTo(decoded, Duration.zero)) {
     return fail(option, rule, value)
   }
-  if (Duration.greaterThan(decoded, max)) return fail(option, rule, value)
+  if (max !== undefined && Duration.greaterThan(decoded, max)) return fail(option, rule, value)
   return Duration.toMillis(decoded)
 }
 
@@ -59,5 +68,7 @@ export const validate = (options: unknown): Settings => {
     : Number.isSafeInteger(o.localShare) && (o.localShare as number) >= 1
     ? o.localShare as number
     : fail("localShare", "must be a positive integer", o.localShare)
-  return { prefix, time, commandTimeoutMillis, onUnavailable, localShare }
+  const probeLeaseMillis = duration("probeLease", o.probeLease, "10 seconds", undefined)
+  const idleTimeToLiveMillis = duration("idleTimeToLive", o.idleTimeToLive, "1 hour", undefined)
+  return { prefix, time, commandTimeoutMillis, onUnavailable, localShare, probeLeaseMillis, idleTimeToLiveMillis }
 }

@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { RedisClient } from "../RedisClient.js"
 import type * as RedisStore from "../RedisStore.js"
+import * as circuitBreakerStore from "./circuitBreakerStore.js"
 import { Health } from "./health.js"
 import * as options from "./options.js"
 import * as rateLimiterStore from "./rateLimiterStore.js"
@@ -16,7 +17,10 @@ export const make = (
   const settings = options.validate(storeOptions)
   return Effect.map(RedisClient, (client) => {
     const health = new Health(`redis:${settings.prefix}`, settings.commandTimeoutMillis)
-    return { rateLimiter: rateLimiterStore.make(client, settings, health) }
+    return {
+      rateLimiter: rateLimiterStore.make(client, settings, health),
+      circuitBreaker: circuitBreakerStore.make(client, settings, health)
+    }
   })
 }
 
@@ -32,7 +36,8 @@ export const layer = (
         ...resilience,
         defaults: {
           ...resilience?.defaults,
-          rateLimiter: { ...resilience?.defaults?.rateLimiter, store: redis.rateLimiter }
+          rateLimiter: { ...resilience?.defaults?.rateLimiter, store: redis.rateLimiter },
+          circuitBreaker: { ...resilience?.defaults?.circuitBreaker, store: redis.circuitBreaker }
         }
       }))
   )
