@@ -4,6 +4,7 @@
  * caller, Redis is tried again at most once per back-off period, and decisions return to Redis
  * once it answers again.
  */
+import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import * as Resilience from "@effect-resilience/core/Resilience"
 import type { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
@@ -98,7 +99,13 @@ describe.each([0, 1])("a Redis outage (client %s)", (index) => {
       const onLocal = yield* RateLimiter.make({ ...options, name: "local", store: local.rateLimiter })
       const onOpen = yield* RateLimiter.make({ ...options, name: "open", limit: 1, store: open.rateLimiter })
       const onClosed = yield* RateLimiter.make({ ...options, name: "closed", store: closed.rateLimiter })
+      const breakers = {
+        local: yield* CircuitBreaker.make({ name: "b", trip: CircuitBreaker.consecutive(1), store: local.circuitBreaker }),
+        open: yield* CircuitBreaker.make({ name: "b", store: open.circuitBreaker }),
+        closed: yield* CircuitBreaker.make({ name: "b", store: closed.circuitBreaker })
+      }
       // on Redis while it answers
+      expect(yield* breakers.closed.protect(Effect.succeed(1))).toBe(1)
       expect(yield* onLocal.tryAcquire(3)).toBe(true)
       expect(yield* onOpen.tryAcquire()).toBe(true)
       expect(yield* onOpen.tryAcquire()).toBe(false)
@@ -127,6 +134,20 @@ describe.each([0, 1])("a Redis outage (client %s)", (index) => {
       expect(Duration.toMillis(error.retryAfter)).toBeGreaterThan(0)
       expect(Duration.toMillis(error.retryAfter)).toBeLessThanOrEqual(10 * COMMAND_TIMEOUT)
 
+      // breakers: "local" decides in memory (its outcomes recorded there), "fail-open" admits and
+      // reads Closed, "fail-closed" rejects as Open
+      yield* Effect.exit(breakers.local.protect(Effect.fail("boom")))
+      expect(yield* breakers.local.state).toBe("Open")
+      expect(yield* breakers.open.protect(Effect.succeed(2))).toBe(2)
+      expect(yield* breakers.open.state).toBe("Closed")
+      const [tookBreaker, rejected] = yield* timed(Effect.exit(breakers.closed.protect(Effect.succeed(3))))
+      expect(tookBreaker).toBeLessThan(COMMAND_TIMEOUT + SLACK)
+      expect(Exit.isFailure(rejected) && Option.getOrThrow(Cause.failureOption(rejected.cause))).toMatchObject({
+        _tag: "CircuitBreakerOpen",
+        state: "Open"
+      })
+      expect(yield* breakers.closed.state).toBe("Open")
+
       // many calls within one back-off period: Redis is tried at most once per store
       for (let i = 0; i < 50; i++) yield* onLocal.tryAcquire()
       const failed = (yield* allErrors) - errorsBefore
@@ -138,6 +159,8 @@ describe.each([0, 1])("a Redis outage (client %s)", (index) => {
       // back on Redis (a fresh server: the state before the crash is gone)
       expect(yield* onLocal.tryAcquire(10)).toBe(true)
       expect(yield* client().send(["EXISTS", `outage${index}-local:limiter:token-bucket:local:`])).toBe(1)
+      expect(yield* breakers.closed.protect(Effect.succeed(4))).toBe(4)
+      expect(yield* client().send(["EXISTS", `outage${index}-fail-closed:breaker:{b}`])).toBe(1)
 
       const seen = Chunk.toReadonlyArray(yield* Fiber.join(events)) as ReadonlyArray<ResilienceEvent>
       expect(seen.map((e) => e._tag)).toEqual(["StoreUnavailable", "StoreRecovered"])
