@@ -115,8 +115,8 @@ export type NodeRedisOptions = RedisClientOptions & { readonly url: string }
 /**
  * Creates and owns a node-redis client. It connects in the background and never fails the
  * layer: Redis being down at start-up is an outage like any other, which the stores survive.
- * The client is closed when the layer's scope closes. Unless you set `disableOfflineQueue`,
- * commands fail at once while disconnected rather than queueing for the reconnection.
+ * The client is closed when the layer's scope closes. Commands sent while it is disconnected
+ * wait in node-redis's offline queue, each bounded by the store's `commandTimeout`.
  *
  * @example
  * ```ts

@@ -100,7 +100,11 @@ describe.each([0, 1])("a Redis outage (client %s)", (index) => {
       const onOpen = yield* RateLimiter.make({ ...options, name: "open", limit: 1, store: open.rateLimiter })
       const onClosed = yield* RateLimiter.make({ ...options, name: "closed", store: closed.rateLimiter })
       const breakers = {
-        local: yield* CircuitBreaker.make({ name: "b", trip: CircuitBreaker.consecutive(1), store: local.circuitBreaker }),
+        local: yield* CircuitBreaker.make({
+          name: "b",
+          trip: CircuitBreaker.consecutive(1),
+          store: local.circuitBreaker
+        }),
         open: yield* CircuitBreaker.make({ name: "b", store: open.circuitBreaker }),
         closed: yield* CircuitBreaker.make({ name: "b", store: closed.circuitBreaker })
       }

@@ -39,7 +39,9 @@ export const layerNodeRedis = (options: RedisClient.NodeRedisOptions): Layer.Lay
       const { createClient } = yield* Effect.promise(() => import("redis"))
       const client = yield* Effect.acquireRelease(
         Effect.sync(() => {
-          const client = createClient({ disableOfflineQueue: true, ...options })
+          // commands sent before the connection is up wait for it (each bounded by the
+          // store's commandTimeout), so a process starting up does not begin in an outage
+          const client = createClient(options)
           client.on("error", ignore)
           // in the background: a server that is down at start-up is an outage like any other
           client.connect().catch(ignore)
