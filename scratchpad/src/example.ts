@@ -12,7 +12,8 @@ const examples: Record<string, Example> = {
   bulkhead: () => import("./examples/bulkhead.js"),
   "circuit-breaker": () => import("./examples/circuit-breaker.js"),
   observability: () => import("./examples/observability.js"),
-  "rate-limiter": () => import("./examples/rate-limiter.js")
+  "rate-limiter": () => import("./examples/rate-limiter.js"),
+  redis: () => import("./examples/redis.js")
 }
 
 const name = process.argv[2]
