@@ -38,7 +38,7 @@ afterAll(async () => {
 
 const redisStore = (client: RedisClient.RedisClient, options: RedisStore.Options = {}): RedisStore.RedisStore =>
   Effect.runSync(
-    RedisStore.make({ prefix: "cb:", time: "app", commandTimeout: "1 second", ...options }).pipe(
+    RedisStore.make({ prefix: "cb:", time: "app", commandTimeout: "1 minute", ...options }).pipe(
       Effect.provideService(RedisClient.RedisClient, client),
       Effect.provideService(Scope.Scope, scope)
     )

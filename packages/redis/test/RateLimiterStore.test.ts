@@ -37,7 +37,7 @@ let instances = 0
 
 const redisStore = (client: RedisClient.RedisClient, options: RedisStore.Options = {}): RedisStore.RedisStore =>
   Effect.runSync(
-    RedisStore.make({ prefix: "test:", time: "app", commandTimeout: "1 second", ...options }).pipe(
+    RedisStore.make({ prefix: "test:", time: "app", commandTimeout: "1 minute", ...options }).pipe(
       Effect.provideService(RedisClient.RedisClient, client),
       Effect.provideService(Scope.Scope, scope)
     )

@@ -27,7 +27,16 @@ const freePort = Effect.async<number>((resume) => {
 const redisServer = Effect.acquireRelease(
   Effect.flatMap(freePort, (port) =>
     Effect.async<{ readonly url: string; readonly stop: () => void }>((resume) => {
-      const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+      const child = spawn("redis-server", [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no"
+      ])
       child.stdout.on("data", (chunk: Buffer) => {
         if (chunk.toString().includes("Ready to accept connections")) {
           resume(Effect.succeed({ url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }))
@@ -57,11 +66,21 @@ const shared = Effect.gen(function*() {
   const b = yield* processStores(url)
 
   yield* Console.log("A limiter of 5 per minute (fixed window), named \"search\" in both processes:")
-  const options = { name: "search", algorithm: "fixed-window", limit: 5, interval: "1 minute", onExceeded: "fail" } as const
+  const options = {
+    name: "search",
+    algorithm: "fixed-window",
+    limit: 5,
+    interval: "1 minute",
+    onExceeded: "fail"
+  } as const
   const limiterA = yield* RateLimiter.make({ ...options, store: a.rateLimiter })
   const limiterB = yield* RateLimiter.make({ ...options, store: b.rateLimiter })
-  for (let i = 1; i <= 3; i++) yield* Console.log(`  A request ${i}: ${(yield* limiterA.tryAcquire()) ? "admitted" : "refused"}`)
-  for (let i = 1; i <= 3; i++) yield* Console.log(`  B request ${i}: ${(yield* limiterB.tryAcquire()) ? "admitted" : "refused"}`)
+  for (let i = 1; i <= 3; i++) {
+    yield* Console.log(`  A request ${i}: ${(yield* limiterA.tryAcquire()) ? "admitted" : "refused"}`)
+  }
+  for (let i = 1; i <= 3; i++) {
+    yield* Console.log(`  B request ${i}: ${(yield* limiterB.tryAcquire()) ? "admitted" : "refused"}`)
+  }
 
   yield* Console.log("\nA breaker opening after 2 consecutive failures, named \"payments\" in both:")
   const breakerOptions = { name: "payments", trip: CircuitBreaker.consecutive(2), breakDuration: "30 seconds" } as const
@@ -72,7 +91,11 @@ const shared = Effect.gen(function*() {
     yield* Console.log(`  A call ${i} failed; A reads ${yield* breakerA.state}`)
   }
   const result = yield* breakerB.protect(Effect.succeed("charged")).pipe(
-    Effect.catchTag("CircuitBreakerOpen", (e) => Effect.succeed(`CircuitBreakerOpen (${e.state}, retry in ${Math.round(Duration.toSeconds(e.retryAfter))}s)`))
+    Effect.catchTag(
+      "CircuitBreakerOpen",
+      (e) =>
+        Effect.succeed(`CircuitBreakerOpen (${e.state}, retry in ${Math.round(Duration.toSeconds(e.retryAfter))}s)`)
+    )
   )
   yield* Console.log(`  B calls: ${result} — B never saw a failure itself`)
 })

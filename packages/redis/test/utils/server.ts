@@ -59,7 +59,23 @@ const exited = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
     child.kill(signal)
   })
 
+/**
+ * A server the user runs, from `REDIS_URL` (loopback only; flushed once by the global setup):
+ * used when set, and then the tests that kill and restart a server are skipped.
+ */
+export const external: string | undefined = process.env.REDIS_URL
+
 export const startServer = async (): Promise<RedisServer> => {
+  if (external !== undefined) {
+    const unsupported = () => Promise.reject(new Error("cannot kill or restart the server at REDIS_URL"))
+    return {
+      port: Number(new URL(external).port),
+      url: external,
+      kill: unsupported,
+      restart: unsupported,
+      stop: async () => {}
+    }
+  }
   const port = await freePort()
   let child = await launch(port)
   return {
