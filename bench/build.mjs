@@ -22,3 +22,16 @@ await esbuild.build({
   keepNames: false,
   logLevel: "warning"
 })
+
+// the Redis store's benchmark, on its own: it needs a redis-server
+await esbuild.build({
+  entryPoints: [new URL("./src/redis.ts", import.meta.url).pathname],
+  outfile: new URL("./build/redis.mjs", import.meta.url).pathname,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  keepNames: false,
+  logLevel: "warning"
+})

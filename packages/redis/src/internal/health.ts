@@ -5,25 +5,59 @@
  * answered at once by the store's `onUnavailable` policy.
  *
  * Network timing is real time, never the caller's Clock: a `TestClock` must neither stall nor
- * fire an I/O timeout. So the timeout runs under Effect's default (live) Clock, provided
- * explicitly with `Effect.withClock`, and the back-off reads that same live Clock: no
- * `setTimeout` nor `Date.now()` in library code, and the caller's Clock is left to decisions.
+ * fire an I/O timeout. The back-off reads Effect's default (live) Clock, taken explicitly
+ * (`Clock.make()`). The timeout is `AbortSignal.timeout`, a Node timer in real time, raced
+ * with the command in one `Effect.async`: `Effect.timeout` under the live Clock would do the
+ * same, but its race of two fibers per command measured ten times slower (about 500 against
+ * 5,000 commands per second here), far more than the round trip it guards.
  */
 import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
 import * as ResilienceMetrics from "@effect-resilience/core/ResilienceMetrics"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import type { RedisError } from "../RedisClient.js"
 
-/** The live clock, for network timing only. */
+/** The live clock, for the back-off only. */
 const realClock: Clock.Clock = Clock.make()
 
 /** @internal */
 export class CommandTimeout extends Data.TaggedError("CommandTimeout")<{ readonly millis: number }> {}
+
+/**
+ * `command` failing with `CommandTimeout` once `millis` of real time have passed. The command
+ * needs no context (it is a client's I/O), so it runs on its own, cancelled when the caller is
+ * interrupted.
+ *
+ * @internal
+ */
+export const withTimeout = <A, E>(command: Effect.Effect<A, E>, millis: number): Effect.Effect<A, E | CommandTimeout> =>
+  Effect.async<A, E | CommandTimeout>((resume) => {
+    let settled = false
+    const signal = AbortSignal.timeout(millis)
+    const onTimeout = () => {
+      if (settled) return
+      settled = true
+      cancel()
+      resume(Effect.fail(new CommandTimeout({ millis })))
+    }
+    const cancel = Effect.runCallback(command, {
+      onExit: (exit) => {
+        if (settled) return
+        settled = true
+        signal.removeEventListener("abort", onTimeout)
+        resume(exit)
+      }
+    })
+    signal.addEventListener("abort", onTimeout, { once: true })
+    return Effect.sync(() => {
+      settled = true
+      signal.removeEventListener("abort", onTimeout)
+      cancel()
+    })
+  })
 
 const timeouts = ResilienceMetrics.storeErrors.pipe(Metric.tagged("store", "redis"), Metric.tagged("reason", "timeout"))
 const errors = ResilienceMetrics.storeErrors.pipe(Metric.tagged("store", "redis"), Metric.tagged("reason", "error"))
@@ -35,11 +69,9 @@ export class Health {
   /** while down: the real time (millis) at which one command may try Redis again */
   retryAt = 0
   readonly backoffMillis: number
-  readonly timeout: Duration.Duration
 
   constructor(readonly policyName: string, readonly timeoutMillis: number) {
     this.backoffMillis = 10 * timeoutMillis
-    this.timeout = Duration.millis(timeoutMillis)
   }
 
   /** Real millis until Redis is tried again: the `retryAfter` of a `"fail-closed"` rejection. */
@@ -59,12 +91,7 @@ export class Health {
         // this call tries Redis; the others keep falling back until it answers
         this.retryAt = realNow + this.backoffMillis
       }
-      return command.pipe(
-        Effect.timeoutFail({
-          duration: this.timeout,
-          onTimeout: () => new CommandTimeout({ millis: this.timeoutMillis })
-        }),
-        Effect.withClock(realClock),
+      return withTimeout(command, this.timeoutMillis).pipe(
         Effect.matchEffect({
           onFailure: (error) => Effect.zipRight(this.failed(error), fallback),
           onSuccess: (value) => this.down ? Effect.as(this.recovered(), value) : Effect.succeed(value)
