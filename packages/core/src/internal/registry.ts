@@ -308,7 +308,9 @@ const makeRegistry = (
 
     const get = <K extends Kind>(kind: K) => (name: string, options?: object): Effect.Effect<Instances[K]> => {
       if (typeof name !== "string" || name.length === 0) {
-        return Effect.die(new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name }))
+        return Effect.die(
+          new ResilienceConfigError({ option: "name", rule: "must be a non-empty string", value: name })
+        )
       }
       const id = `${kind}\u0000${name}`
       if (!created.has(id)) {
