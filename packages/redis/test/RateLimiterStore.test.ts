@@ -4,6 +4,7 @@
  * scripts decide exactly as the memory cells do.
  */
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
+import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import * as RedisClient from "@effect-resilience/redis/RedisClient"
 import * as RedisStore from "@effect-resilience/redis/RedisStore"
@@ -12,6 +13,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -272,6 +274,22 @@ describe("the Redis store", () => {
       expect(now - snapshot.windowStart).toBeGreaterThanOrEqual(0)
       expect(now - snapshot.windowStart).toBeLessThan(60_000)
     }).pipe(Effect.scoped))
+
+  it.live("RedisStore.layer: the registry's breakers and limiters live on Redis", () =>
+    Effect.gen(function*() {
+      const limiter = yield* Resilience.rateLimiter("layered")
+      yield* limiter.acquire()
+      expect(yield* send(["EXISTS", "layer:limiter:token-bucket:layered:"])).toBe(1)
+      const breaker = yield* Resilience.circuitBreaker("layered")
+      yield* breaker.protect(Effect.void)
+      expect(yield* send(["EXISTS", "layer:breaker:{layered}"])).toBe(1)
+    }).pipe(
+      Effect.provide(
+        RedisStore.layer({ prefix: "layer:", commandTimeout: "1 minute" }).pipe(
+          Layer.provide(Layer.sync(RedisClient.RedisClient, client))
+        )
+      )
+    ))
 
   it.scoped("an unnamed limiter on Redis dies with ResilienceConfigError", () =>
     Effect.gen(function*() {
