@@ -82,9 +82,17 @@ const main = async () => {
     return
   }
   const server = await startServer()
-  const nodeRedis = createClient({ url: server.url })
+  try {
+    await measure(server.url)
+  } finally {
+    server.stop()
+  }
+}
+
+const measure = async (url: string) => {
+  const nodeRedis = createClient({ url })
   await nodeRedis.connect()
-  const ioredis = new Redis(server.url)
+  const ioredis = new Redis(url)
   const scope = Effect.runSync(Scope.make())
   const clients = [
     ["node-redis", RedisClient.fromNodeRedis(nodeRedis)],
@@ -165,7 +173,6 @@ const main = async () => {
   await Effect.runPromise(Scope.close(scope, Effect.void as never))
   await nodeRedis.close()
   ioredis.disconnect()
-  server.stop()
 }
 
 await main()
