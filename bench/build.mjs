@@ -33,3 +33,5 @@ await bundle("./src/main.ts", process.env.BENCH_OUTFILE ?? out("bench.mjs"))
 await bundle("./src/soak.ts", out("soak.mjs"))
 // the server load test (npm run load): middleware code runs as users run it
 await bundle("./src/serverLoad.ts", out("server-load.mjs"))
+// the Redis store's benchmark, on its own: it needs a redis-server
+await bundle("./src/redis.ts", out("redis.mjs"))

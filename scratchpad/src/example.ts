@@ -16,7 +16,8 @@ const examples: Record<string, Example> = {
   chaos: () => import("./examples/chaos.js"),
   reconnect: () => import("./examples/reconnect.js"),
   "http-client": () => import("./examples/http-client.js"),
-  "http-server": () => import("./examples/http-server.js")
+  "http-server": () => import("./examples/http-server.js"),
+  redis: () => import("./examples/redis.js")
 }
 
 const name = process.argv[2]

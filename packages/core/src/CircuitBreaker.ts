@@ -334,6 +334,13 @@ export const failureRate: (options: FailureRateOptions) => FailureRatePolicy = t
  * `FailureRatePolicy`). The in-memory store (`memoryStore`) is the reference implementation.
  * Methods are called as methods (`store.admit(now)`), never detached.
  *
+ * A store shared by processes may decide on its server's clock instead of `now` (one clock for
+ * all of them): it then reports instants (transitions' `at`, a snapshot's `openedAt`) shifted
+ * into the caller's frame, by the caller's `now` minus the server's time measured in the same
+ * call, and shifts instants going in (`initialState`) the other way; durations are durations.
+ * Transitions made by other processes are reported at the next operation here, as one
+ * transition from the last state this process saw.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -382,6 +389,11 @@ export declare namespace Store {
      * one state per name and key.
      */
     readonly key?: string | undefined
+    /**
+     * Whether `name` was generated (`"circuit-breaker-N"`) for an unnamed breaker: a shared
+     * store must refuse it, since other processes cannot know it.
+     */
+    readonly generatedName: boolean
     readonly trip: TripPolicy
     readonly halfOpenMaxCalls: number
     readonly initialState: Snapshot | undefined

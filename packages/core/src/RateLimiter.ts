@@ -200,7 +200,14 @@ export declare namespace KeyedRateLimiter {
  * each of the handle's operations is one atomic decision taking the Clock's `now` (in
  * milliseconds), so that a shared store runs each as one script (a Redis `EVALSHA`, with
  * `KEYS[1] = prefix:name:key` and the spec and arguments in `ARGV`) and tests run on
- * `TestClock`. Stores never read a clock of their own.
+ * `TestClock`. Stores never read a clock of their own, with one exception: a store shared by
+ * processes may decide on its server's clock (one clock for all of them, as
+ * `@effect-resilience/redis` does by default). Such a store reports instants (a snapshot's
+ * `at`, `windowStart` and admission times) shifted into the caller's frame, by the caller's
+ * `now` minus the server's time measured in the same call, so the limiter never mixes clocks;
+ * a fixed window's `windowStart` then need not be a multiple of the interval on the caller's
+ * Clock, and the planner takes it as given. Durations (`retryAfterMillis`,
+ * `resetAfterMillis`) are durations on either clock.
  *
  * Waiting is local: the limiter queues its waiters in FIFO order and only the head of the
  * queue calls `take`, so a shared store needs no queue. With a store shared by several
@@ -227,6 +234,11 @@ export declare namespace RateLimiterStore {
    */
   export interface Spec {
     readonly name: string
+    /**
+     * Whether `name` was generated (`"rate-limiter-N"`) for an unnamed limiter: a shared store
+     * must refuse it, since other processes cannot know it.
+     */
+    readonly generatedName: boolean
     readonly algorithm: Algorithm
     readonly limit: number
     readonly intervalMillis: number

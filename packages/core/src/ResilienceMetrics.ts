@@ -147,3 +147,13 @@ export const connectionState = Metric.fromMetricKey(internal.keys.connectionStat
  * @category metrics
  */
 export const reconnectAttempts = Metric.fromMetricKey(internal.keys.reconnectAttempts)
+
+/**
+ * Commands of a shared store (e.g. Redis) that failed or timed out; the caller was answered by
+ * the store's `onUnavailable` policy instead. Labels: `store` (`redis`), `reason`
+ * (`timeout | error`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const storeErrors = Metric.fromMetricKey(internal.keys.storeErrors)

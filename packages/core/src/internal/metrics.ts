@@ -32,5 +32,6 @@ export const keys = {
   connectionState: MetricKey.gauge("resilience_connection_state", {
     description: "Connection state: 0 Connected, 1 Connecting or Reconnecting, 2 Failed, 3 Closed"
   }),
-  reconnectAttempts: counter("resilience_reconnect_attempts_total", "Connection attempts, by outcome")
+  reconnectAttempts: counter("resilience_reconnect_attempts_total", "Connection attempts, by outcome"),
+  storeErrors: counter("resilience_store_errors_total", "Failed commands of a shared store, by reason")
 } as const

@@ -379,6 +379,7 @@ export const makeWith = (
   Effect.flatMap(Scope.Scope, (scope) => {
     const storeConfig: CircuitBreaker.Store.Config = {
       name,
+      generatedName: config.name === undefined,
       ...(key === undefined ? {} : { key: key.key }),
       trip: config.trip,
       halfOpenMaxCalls: config.halfOpenMaxCalls,

@@ -107,18 +107,23 @@ class TokenBucket implements Cell {
   }
 }
 
-/** At most `limit` per window; windows are `[k·interval, (k+1)·interval)` on the Clock. */
+/**
+ * At most `limit` per window; windows are `[k·interval + offset, (k+1)·interval + offset)` on the
+ * Clock, `offset` 0 (aligned to multiples of `interval`) except in a cell restored from a
+ * snapshot taken in another clock's frame (a store on server time shifts `windowStart` into the
+ * caller's frame): the planner takes that window as given rather than re-aligning it.
+ */
 class FixedWindow implements Cell {
-  constructor(readonly p: Params, public window: number, public count: number) {}
+  constructor(readonly p: Params, public window: number, public count: number, readonly offset = 0) {}
 
   wait(permits: number, now: number): number {
     const interval = this.p.interval
-    const window = Math.floor(now / interval)
+    const window = Math.floor((now - this.offset) / interval)
     if (window > this.window) {
       this.window = window
       this.count = 0
     }
-    return this.count + permits <= this.p.limit ? 0 : (this.window + 1) * interval - now
+    return this.count + permits <= this.p.limit ? 0 : (this.window + 1) * interval + this.offset - now
   }
 
   take(permits: number, now: number): number {
@@ -133,16 +138,16 @@ class FixedWindow implements Cell {
   }
 
   freshAt(): number {
-    return this.count === 0 ? -Infinity : (this.window + 1) * this.p.interval
+    return this.count === 0 ? -Infinity : (this.window + 1) * this.p.interval + this.offset
   }
 
   snapshot(now: number): Snapshot {
     this.wait(0, now)
-    return { algorithm: "fixed-window", windowStart: this.window * this.p.interval, count: this.count }
+    return { algorithm: "fixed-window", windowStart: this.window * this.p.interval + this.offset, count: this.count }
   }
 
   clone(): Cell {
-    return new FixedWindow(this.p, this.window, this.count)
+    return new FixedWindow(this.p, this.window, this.count, this.offset)
   }
 }
 
@@ -310,10 +315,11 @@ export const restore = (params: Params, snapshot: Snapshot): Cell => {
       return new TokenBucket(params, credit, snapshot.at)
     }
     case "fixed-window": {
-      const window = Number.isFinite(snapshot.windowStart)
-        ? Math.round(snapshot.windowStart / params.interval)
-        : -Infinity
-      return new FixedWindow(params, window, snapshot.count)
+      // the window as given: a start off the multiples of `interval` becomes the cell's offset
+      const start = snapshot.windowStart
+      if (!Number.isFinite(start)) return new FixedWindow(params, -Infinity, snapshot.count)
+      const window = Math.floor(start / params.interval)
+      return new FixedWindow(params, window, snapshot.count, start - window * params.interval)
     }
     case "sliding-window": {
       const cell = new SlidingWindow(params)

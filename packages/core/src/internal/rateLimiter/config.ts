@@ -75,6 +75,7 @@ export const validateOptions = (options: unknown): Config => {
   const store = validateStore(o.store)
   const spec: RateLimiter.RateLimiterStore.Spec = {
     name: name ?? "",
+    generatedName: name === undefined,
     algorithm,
     limit,
     intervalMillis: Duration.toMillis(interval),

@@ -1,0 +1,178 @@
+/**
+ * Decisions per second of the Redis rate limiter store, for each algorithm, with 1 and 64
+ * concurrent callers, side by side with rate-limiter-flexible's `RateLimiterRedis` on the same
+ * server; and Redis memory per active key. Starts its own `redis-server` on a free loopback
+ * port (skips when none is installed). `npm run redis --workspace bench [-- --smoke]`.
+ */
+import * as RateLimiter from "@effect-resilience/core/RateLimiter"
+import * as RedisClient from "@effect-resilience/redis/RedisClient"
+import * as RedisStore from "@effect-resilience/redis/RedisStore"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
+import { Redis } from "ioredis"
+import { spawn, spawnSync } from "node:child_process"
+import * as net from "node:net"
+import { RateLimiterRedis } from "rate-limiter-flexible"
+import { createClient } from "redis"
+
+const smoke = process.argv.includes("--smoke")
+const SECONDS = smoke ? 0.3 : 3
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = net.createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
+const startServer = async () => {
+  const port = await freePort()
+  const child = spawn("redis-server", [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no"
+  ])
+  await new Promise<void>((resolve) =>
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("Ready to accept connections")) resolve()
+    })
+  )
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
+}
+
+/** Runs `concurrency` loops of `decide` for SECONDS; decisions per second. */
+const rate = async (concurrency: number, decide: () => Promise<unknown>): Promise<number> => {
+  let count = 0
+  const end = performance.now() + SECONDS * 1000
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < end) {
+      await decide()
+      count++
+    }
+  }))
+  return count / SECONDS
+}
+
+/** The same, as `concurrency` fibers of one Effect program: how an Effect app calls a limiter. */
+const rateEffect = (concurrency: number, decide: Effect.Effect<unknown>): Promise<number> =>
+  Effect.runPromise(Effect.gen(function*() {
+    let count = 0
+    const end = performance.now() + SECONDS * 1000
+    const loop = Effect.whileLoop({
+      while: () => performance.now() < end,
+      body: () => decide,
+      step: () => count++
+    })
+    yield* Effect.forEach(Array.from({ length: concurrency }), () => loop, { concurrency: "unbounded", discard: true })
+    return count / SECONDS
+  }))
+
+const format = (n: number) => `${Math.round(n).toLocaleString("en-US").padStart(9)}/s`
+
+const main = async () => {
+  if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0) {
+    console.log("redis benchmark skipped: redis-server is not installed")
+    return
+  }
+  const server = await startServer()
+  try {
+    await measure(server.url)
+  } finally {
+    server.stop()
+  }
+}
+
+const measure = async (url: string) => {
+  const nodeRedis = createClient({ url })
+  await nodeRedis.connect()
+  const ioredis = new Redis(url)
+  const scope = Effect.runSync(Scope.make())
+  const clients = [
+    ["node-redis", RedisClient.fromNodeRedis(nodeRedis)],
+    ["ioredis", RedisClient.fromIoredis(ioredis)]
+  ] as const
+  console.log(`Redis rate limiter: decisions per second (${SECONDS} s per cell, loopback, one client connection)`)
+  for (const algorithm of ["token-bucket", "fixed-window", "sliding-window"] as const) {
+    for (const [name, client] of clients) {
+      const store = Effect.runSync(
+        RedisStore.make({ prefix: "bench:", commandTimeout: "1 minute" }).pipe(
+          Effect.provideService(RedisClient.RedisClient, client),
+          Effect.provideService(Scope.Scope, scope)
+        )
+      )
+      // a limit never reached: every decision runs the whole script
+      const limiter = await Effect.runPromise(
+        RateLimiter.make({
+          name: `${algorithm}-${name}`,
+          algorithm,
+          limit: algorithm === "sliding-window" ? 100 : 1_000_000_000,
+          interval: algorithm === "sliding-window" ? "1 millis" : "1 second",
+          onExceeded: "fail",
+          store: store.rateLimiter
+        }).pipe(Scope.extend(scope))
+      )
+      const one = await rateEffect(1, limiter.tryAcquire())
+      const many = await rateEffect(64, limiter.tryAcquire())
+      console.log(`  ${algorithm.padEnd(15)} ${name.padEnd(22)} 1 fiber ${format(one)}   64 fibers ${format(many)}`)
+    }
+  }
+  for (
+    const [name, storeClient, extra] of [
+      ["node-redis", nodeRedis, { useRedisPackage: true }],
+      ["ioredis", ioredis, {}]
+    ] as const
+  ) {
+    const flexible = new RateLimiterRedis({
+      storeClient,
+      points: 1_000_000_000,
+      duration: 1,
+      keyPrefix: `rlf-${name}`,
+      ...extra
+    })
+    const decide = () => flexible.consume("key")
+    const one = await rate(1, decide)
+    const many = await rate(64, decide)
+    console.log(
+      `  ${"rate-limiter-flexible".padEnd(15)} ${name.padEnd(22)} 1 fiber ${format(one)}   64 fibers ${format(many)}`
+    )
+  }
+
+  console.log("Redis memory per active key (MEMORY USAGE), limit 100:")
+  for (const algorithm of ["token-bucket", "fixed-window", "sliding-window"] as const) {
+    const limiter = await Effect.runPromise(
+      RateLimiter.make({
+        name: "memory",
+        algorithm,
+        limit: 100,
+        interval: "1 minute",
+        onExceeded: "fail",
+        store: Effect.runSync(
+          RedisStore.make({ prefix: "mem:" }).pipe(
+            Effect.provideService(RedisClient.RedisClient, clients[0][1]),
+            Effect.provideService(Scope.Scope, scope)
+          )
+        ).rateLimiter
+      }).pipe(Scope.extend(scope))
+    )
+    await Effect.runPromise(limiter.tryAcquire())
+    const one = await nodeRedis.sendCommand(["MEMORY", "USAGE", `mem:limiter:${algorithm}:memory:`])
+    for (let i = 0; i < 99; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      await Effect.runPromise(limiter.tryAcquire())
+    }
+    const full = await nodeRedis.sendCommand(["MEMORY", "USAGE", `mem:limiter:${algorithm}:memory:`])
+    console.log(`  ${algorithm.padEnd(15)} after 1 admission ${one} bytes, after 100 ${full} bytes`)
+  }
+  await Effect.runPromise(Scope.close(scope, Effect.void as never))
+  await nodeRedis.close()
+  ioredis.disconnect()
+}
+
+await main()
