@@ -50,8 +50,15 @@ export type ResilienceError =
   | internal.BulkheadRejected
   | internal.RateLimited
   | internal.TimeoutError
+  | internal.DeadlineExceeded
 
-const tags: ReadonlySet<string> = new Set(["CircuitBreakerOpen", "BulkheadRejected", "RateLimited", "TimeoutError"])
+const tags: ReadonlySet<string> = new Set([
+  "CircuitBreakerOpen",
+  "BulkheadRejected",
+  "RateLimited",
+  "TimeoutError",
+  "DeadlineExceeded"
+])
 
 /**
  * Whether `u` is one of the rejections in `ResilienceError`.
@@ -63,8 +70,8 @@ export const isResilienceError = (u: unknown): u is ResilienceError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag) && u instanceof Error
 
 /**
- * Whether `u` is a permanent rejection, one that retrying cannot cure: a closed bulkhead or an
- * isolated circuit breaker. `Retry.retry` does not retry these unless its `while` says so.
+ * Whether `u` is a permanent rejection, one that retrying cannot cure: a closed bulkhead, an
+ * isolated circuit breaker or a passed deadline (`DeadlineExceeded`). `Retry.retry` does not retry these unless its `while` says so.
  *
  * @since 0.1.0
  * @category guards

@@ -7,6 +7,7 @@
 import * as Bulkhead from "@effect-resilience/core/Bulkhead"
 import * as Chaos from "@effect-resilience/core/Chaos"
 import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
+import * as Deadline from "@effect-resilience/core/Deadline"
 import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as Policy from "@effect-resilience/core/Policy"
@@ -210,8 +211,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     name: "Retry.retry",
-    base: { schedule: Retry.constant(10, { maxRetries: 2 }), name: "r" },
-    fuzz: ["schedule", "while", "budget", "name"],
+    base: { schedule: Retry.constant(10, { maxRetries: 2 }), name: "r", minAttempt: "10 millis" },
+    fuzz: ["schedule", "while", "budget", "name", "minAttempt"],
     run: (o) => through(Retry.retry(o as unknown as Retry.RetryOptions<unknown>))
   },
   {
@@ -225,6 +226,18 @@ const targets: ReadonlyArray<Target> = [
     base: { duration: "1 second" },
     fuzz: ["duration"],
     run: (o) => through(Timeout.timeout(o.duration as Duration.DurationInput))
+  },
+  {
+    name: "Deadline.within (options object)",
+    base: { duration: "1 second", name: "d" },
+    fuzz: ["duration", "name"],
+    run: (o) => through(Deadline.within(o as unknown as Deadline.DeadlineOptions))
+  },
+  {
+    name: "Deadline.within (a duration)",
+    base: { duration: "1 second" },
+    fuzz: ["duration"],
+    run: (o) => through(Deadline.within(o.duration as Duration.DurationInput))
   },
   {
     name: "Hedge.hedge",
@@ -307,6 +320,7 @@ const ERROR_NAMES: Record<string, ReadonlyArray<string>> = {
   "Retry.constant/options.maxRetries": ["maxRetries"],
   "Retry.constant/options.jitter": ["jitter"],
   "Timeout.timeout (a duration)/duration": ["duration"],
+  "Deadline.within (a duration)/duration": ["duration"],
   "Policy.wrap/first": ["policies[0]"],
   "Policy.wrap/second": ["policies[1]"],
   "Resilience.layer/defaults.bulkhead": ["defaults.bulkhead", "maxConcurrent", "maxQueue", "queueTimeout", "name"],
