@@ -13,7 +13,8 @@ const examples: Record<string, Example> = {
   "circuit-breaker": () => import("./examples/circuit-breaker.js"),
   observability: () => import("./examples/observability.js"),
   "rate-limiter": () => import("./examples/rate-limiter.js"),
-  chaos: () => import("./examples/chaos.js")
+  chaos: () => import("./examples/chaos.js"),
+  deadline: () => import("./examples/deadline.js")
 }
 
 const name = process.argv[2]
