@@ -49,4 +49,4 @@ export const program: Effect.Effect<void> = Effect.gen(function*() {
   yield* limiter.acquire()
   const limited = yield* limiter.acquire().pipe(Deadline.within("300 millis"), Effect.flip)
   yield* timeline.log(`  ✗ ${limited._tag} at once, instead of waiting past the deadline: ${limited.message}`)
-}).pipe(Effect.scoped)
+}).pipe(Effect.scoped, Effect.orDie)
