@@ -137,7 +137,8 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
     active: this.active,
     queued: this.queue.length,
     maxConcurrent: this.maxConcurrent,
-    maxQueue: this.maxQueue
+    maxQueue: this.maxQueue,
+    limit: this.maxConcurrent
   }))
 
   readonly close: Effect.Effect<void> = Effect.suspend(() => {
@@ -284,6 +285,7 @@ export const make = (options: Bulkhead.Bulkhead.Options): Effect.Effect<Bulkhead
     const clock = yield* Effect.clock
     const instrument = yield* observer.instrument("Bulkhead", name)
     const bulkhead = new BulkheadImpl(name, config, clock, instrument)
+    if (instrument.active) instrument.gauge?.("limit", config.maxConcurrent)
     yield* Effect.addFinalizer(() => Effect.sync(() => bulkhead.shutdown()))
     if (config.queueTimeout !== undefined && config.maxQueue > 0 && Duration.toMillis(config.queueTimeout) > 0) {
       yield* Effect.forkScoped(bulkhead.reaper)

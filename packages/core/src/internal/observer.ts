@@ -28,7 +28,7 @@ export type PolicyKind =
 export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback" | "hedged"
 
 /** @internal */
-export type GaugeName = "active" | "queued" | "state"
+export type GaugeName = "active" | "queued" | "limit" | "state"
 
 /** @internal */
 export interface Instrument {
@@ -37,7 +37,7 @@ export interface Instrument {
   readonly emit: (event: ResilienceEvent) => void
   /** `durationMillis` of a call that ran; "hedged" is a success won by a hedge */
   readonly record: (outcome: CallOutcome, durationMillis: number) => void
-  /** a level: a bulkhead's active and queued calls, a breaker's state when it is made (0–3) */
+  /** a level: a bulkhead's active and queued calls and its limit, a breaker's state when it is made (0–3) */
   readonly gauge?: ((gauge: GaugeName, value: number) => void) | undefined
 }
 
