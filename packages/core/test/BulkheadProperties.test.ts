@@ -326,7 +326,7 @@ describe("Bulkhead at scale", () => {
       yield* Effect.forEach(fibers, Fiber.join, { discard: true })
       expect(completed).toBe(100 + waiting)
       expect(order).toEqual(Array.from({ length: waiting }, (_, i) => 100 + i))
-      expect(yield* bulkhead.stats).toEqual({ active: 0, queued: 0, maxConcurrent: 100, maxQueue: waiting })
+      expect(yield* bulkhead.stats).toEqual({ active: 0, queued: 0, maxConcurrent: 100, maxQueue: waiting, limit: 100 })
     }))
 
   it.scoped("20,000 waiters time out together on one timer", () =>
