@@ -14,7 +14,8 @@ const examples: Record<string, Example> = {
   observability: () => import("./examples/observability.js"),
   "rate-limiter": () => import("./examples/rate-limiter.js"),
   chaos: () => import("./examples/chaos.js"),
-  deadline: () => import("./examples/deadline.js")
+  deadline: () => import("./examples/deadline.js"),
+  adaptive: () => import("./examples/adaptive.js")
 }
 
 const name = process.argv[2]

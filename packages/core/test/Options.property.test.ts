@@ -228,6 +228,43 @@ const targets: ReadonlyArray<Target> = [
     run: (o) => through(Timeout.timeout(o.duration as Duration.DurationInput))
   },
   {
+    name: "Bulkhead.adaptive (aimd)",
+    base: {
+      name: "ab",
+      algorithm: "aimd",
+      initialLimit: 2,
+      minLimit: 1,
+      maxLimit: 4,
+      maxQueue: 1,
+      timeout: "1 second"
+    },
+    fuzz: [
+      "name",
+      "algorithm",
+      "initialLimit",
+      "minLimit",
+      "maxLimit",
+      "maxQueue",
+      "queueTimeout",
+      "timeout",
+      "backoffRatio",
+      "isFailure"
+    ],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(Bulkhead.adaptive(o as unknown as Bulkhead.Bulkhead.AdaptiveOptions), (b) => through(b.protect))
+      )
+  },
+  {
+    name: "Bulkhead.adaptive (gradient2)",
+    base: { algorithm: "gradient2", initialLimit: 2, minLimit: 1, maxLimit: 4 },
+    fuzz: ["rttTolerance", "smoothing", "longWindow"],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(Bulkhead.adaptive(o as unknown as Bulkhead.Bulkhead.AdaptiveOptions), (b) => through(b.protect))
+      )
+  },
+  {
     name: "Deadline.within (options object)",
     base: { duration: "1 second", name: "d" },
     fuzz: ["duration", "name"],
@@ -321,6 +358,8 @@ const ERROR_NAMES: Record<string, ReadonlyArray<string>> = {
   "Retry.constant/options.jitter": ["jitter"],
   "Timeout.timeout (a duration)/duration": ["duration"],
   "Deadline.within (a duration)/duration": ["duration"],
+  "Bulkhead.adaptive (aimd)/minLimit": ["minLimit", "maxLimit", "initialLimit"],
+  "Bulkhead.adaptive (aimd)/maxLimit": ["maxLimit", "initialLimit"],
   "Policy.wrap/first": ["policies[0]"],
   "Policy.wrap/second": ["policies[1]"],
   "Resilience.layer/defaults.bulkhead": ["defaults.bulkhead", "maxConcurrent", "maxQueue", "queueTimeout", "name"],

@@ -73,6 +73,11 @@ const WARMUP = 10
  * changes nothing, and a long-term RTT more than twice the short one decays by 5 %. A drop cuts
  * only when its call started after the previous drop's cut, as for AIMD.
  *
+ * The short-term RTT is the average over one round, as Netflix's windowed limit does: samples
+ * are gathered until a call that started after the last update finishes, and the limit is
+ * updated once per round. Updating on every sample would grow the limit by `0.2·√limit` per
+ * call, `limit` times per round trip, before the latency of the grown limit is ever seen.
+ *
  * One departure, for a sustained overload: a sample slower than `rttTolerance × long` (queueing)
  * does not feed the long-term average unless the limit is already at `minLimit`. Netflix's lets
  * the average absorb the queueing delay, after which the limit grows again, and under constant
@@ -86,6 +91,11 @@ export class Gradient2 implements LimitAlgorithm {
   limit: number
   lastCut = -Infinity
   longRtt = 0
+  /** the round being gathered: since when, the sum of its RTTs, its samples, its most in flight */
+  roundStart = -Infinity
+  roundSum = 0
+  roundCount = 0
+  roundInflight = 0
   count = 0
   private readonly factor: number
 
@@ -105,19 +115,36 @@ export class Gradient2 implements LimitAlgorithm {
   }
 
   readonly sample = (startedAt: number, now: number, inflight: number, dropped: boolean): void => {
-    const { rttTolerance, smoothing, timeoutMillis } = this.options
+    const { rttTolerance, timeoutMillis } = this.options
     const short = now - startedAt
     const drop = dropped || short > timeoutMillis
     if (drop) {
       if (startedAt < this.lastCut) return
       this.lastCut = now
+      this.roundStart = now
+      this.roundSum = this.roundCount = this.roundInflight = 0
     } else {
       if (this.count < WARMUP || short <= rttTolerance * this.longRtt || this.limit <= this.bounds.minLimit) {
         this.feed(short)
       }
-      if (short > 0 && this.longRtt / short > 2) this.longRtt *= 0.95
-      if (inflight < this.estimate / 2) return
+      this.roundSum += short
+      this.roundCount++
+      this.roundInflight = Math.max(this.roundInflight, inflight)
+      if (startedAt < this.roundStart) return
+      const average = this.roundSum / this.roundCount
+      const roundInflight = this.roundInflight
+      this.roundStart = now
+      this.roundSum = this.roundCount = this.roundInflight = 0
+      if (average > 0 && this.longRtt / average > 2) this.longRtt *= 0.95
+      if (roundInflight < this.estimate / 2) return
+      this.update(average, false)
+      return
     }
+    this.update(short, true)
+  }
+
+  private update(short: number, drop: boolean): void {
+    const { rttTolerance, smoothing } = this.options
     const gradient = drop || short <= 0
       ? drop ? 0.5 : 1
       : Math.max(0.5, Math.min(1, rttTolerance * this.longRtt / short))
