@@ -35,3 +35,16 @@ await esbuild.build({
   keepNames: false,
   logLevel: "warning"
 })
+
+// the overload run (npm run overload): fixed and adaptive bulkheads on a simulated dependency
+await esbuild.build({
+  entryPoints: [new URL("./src/overload.ts", import.meta.url).pathname],
+  outfile: new URL("./build/overload.mjs", import.meta.url).pathname,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external,
+  keepNames: false,
+  logLevel: "warning"
+})
