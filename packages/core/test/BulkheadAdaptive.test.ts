@@ -195,6 +195,21 @@ describe("Bulkhead.adaptive: samples, permits and options", () => {
       yield* Fiber.interrupt(running)
     }))
 
+  it.effect("a bulkhead with a queue timeout made in an uninterruptible region closes with its scope", () =>
+    Effect.gen(function*() {
+      // the registry makes instances uninterruptibly: the queue-timeout reaper must stay interruptible
+      yield* Effect.scoped(
+        Effect.uninterruptible(Bulkhead.make({ maxConcurrent: 1, maxQueue: 1, queueTimeout: "1 second" }))
+      )
+      yield* Effect.scoped(
+        Effect.uninterruptible(adaptive({ algorithm: "aimd", maxQueue: 1, queueTimeout: "1 second" }))
+      )
+    }).pipe(
+      Effect.timeoutFail({ duration: "1 second", onTimeout: () => "scope close hung" }),
+      Effect.fork,
+      Effect.flatMap((fiber) => Effect.zipRight(TestClock.adjust("2 seconds"), Fiber.join(fiber)))
+    ))
+
   it("bad options throw ResilienceConfigError", () => {
     const base = { algorithm: "aimd", initialLimit: 5, minLimit: 1, maxLimit: 10 } as const
     expectConfigError(() => Bulkhead.adaptive({ ...base, algorithm: "vegas" as never }), "algorithm")

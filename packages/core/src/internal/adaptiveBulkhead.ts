@@ -333,7 +333,7 @@ export const make = (
     if (instrument.active) instrument.gauge?.("limit", algorithm.limit)
     yield* Effect.addFinalizer(() => Effect.sync(() => bulkhead.shutdown()))
     if (config.maxQueue > 0 && config.queueTimeoutMillis > 0 && config.queueTimeoutMillis !== Infinity) {
-      yield* Effect.forkScoped(bulkhead.reaper)
+      yield* Effect.forkScoped(Effect.interruptible(bulkhead.reaper))
     }
     return bulkhead
   })

@@ -288,7 +288,7 @@ export const make = (options: Bulkhead.Bulkhead.Options): Effect.Effect<Bulkhead
     if (instrument.active) instrument.gauge?.("limit", config.maxConcurrent)
     yield* Effect.addFinalizer(() => Effect.sync(() => bulkhead.shutdown()))
     if (config.queueTimeout !== undefined && config.maxQueue > 0 && Duration.toMillis(config.queueTimeout) > 0) {
-      yield* Effect.forkScoped(bulkhead.reaper)
+      yield* Effect.forkScoped(Effect.interruptible(bulkhead.reaper))
     }
     return bulkhead
   })
