@@ -35,3 +35,5 @@ await bundle("./src/soak.ts", out("soak.mjs"))
 await bundle("./src/serverLoad.ts", out("server-load.mjs"))
 // the Redis store's benchmark, on its own: it needs a redis-server
 await bundle("./src/redis.ts", out("redis.mjs"))
+// the overload run of fixed and adaptive bulkheads (npm run overload)
+await bundle("./src/overload.ts", out("overload.mjs"))

@@ -17,7 +17,9 @@ const examples: Record<string, Example> = {
   reconnect: () => import("./examples/reconnect.js"),
   "http-client": () => import("./examples/http-client.js"),
   "http-server": () => import("./examples/http-server.js"),
-  redis: () => import("./examples/redis.js")
+  redis: () => import("./examples/redis.js"),
+  deadline: () => import("./examples/deadline.js"),
+  adaptive: () => import("./examples/adaptive.js")
 }
 
 const name = process.argv[2]

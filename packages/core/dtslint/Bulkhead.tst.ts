@@ -45,3 +45,23 @@ describe("Bulkhead.make and layer", () => {
     expect<Bulkhead.BulkheadRejected["reason"]>().type.toBe<"Full" | "QueueTimeout" | "Closed">()
   })
 })
+
+describe("Bulkhead.adaptive", () => {
+  it("is a scoped Bulkhead, with a limit in its stats", () => {
+    expect(
+      Bulkhead.adaptive({ algorithm: "gradient2", initialLimit: 10, minLimit: 1, maxLimit: 100 })
+    ).type.toBe<Effect.Effect<Bulkhead.Bulkhead, never, Scope.Scope>>()
+    expect<Bulkhead.Bulkhead.Stats["limit"]>().type.toBe<number>()
+  })
+
+  it("requires an algorithm and the limits", () => {
+    expect(Bulkhead.adaptive).type.not.toBeCallableWith({ initialLimit: 10, minLimit: 1, maxLimit: 100 })
+    expect(Bulkhead.adaptive).type.not.toBeCallableWith({
+      algorithm: "vegas",
+      initialLimit: 10,
+      minLimit: 1,
+      maxLimit: 100
+    })
+    expect(Bulkhead.adaptive).type.not.toBeCallableWith({ algorithm: "aimd" })
+  })
+})

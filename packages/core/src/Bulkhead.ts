@@ -14,6 +14,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as adaptiveInternal from "./internal/adaptiveBulkhead.js"
 import * as internal from "./internal/bulkhead.js"
 import * as keyedInternal from "./internal/bulkheadKeyed.js"
 import * as errors from "./internal/errors.js"
@@ -101,8 +102,52 @@ export declare namespace Bulkhead {
     readonly active: number
     /** Calls waiting for one. */
     readonly queued: number
+    /** The most calls that may run: `maxConcurrent`, or an adaptive bulkhead's `maxLimit`. */
     readonly maxConcurrent: number
     readonly maxQueue: number
+    /** The current limit: `maxConcurrent` for a fixed bulkhead; an adaptive one's moves. */
+    readonly limit: number
+  }
+
+  /**
+   * Options of `Bulkhead.adaptive`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface AdaptiveOptions {
+    /** The name in errors, events and metrics. Default: a generated `"bulkhead-N"`. */
+    readonly name?: string | undefined
+    /**
+     * `"aimd"`: +1 after a success seen while at least half the limit is in use, × `backoffRatio`
+     * after a drop. `"gradient2"` (Netflix's): follows the ratio of long-term to short-term latency.
+     */
+    readonly algorithm: "aimd" | "gradient2"
+    /** The limit to start with: an integer in [minLimit, maxLimit]. */
+    readonly initialLimit: number
+    /** The limit never goes below this: an integer ≥ 1. */
+    readonly minLimit: number
+    /** The limit never goes above this: an integer ≥ minLimit. */
+    readonly maxLimit: number
+    /** As for `make`. Default: 0. */
+    readonly maxQueue?: number | undefined
+    /** As for `make`. Default: as long as needed. */
+    readonly queueTimeout?: Duration.DurationInput | undefined
+    /**
+     * Which failures are drops (default all; rejections from policies below and defects
+     * included). A failure it rejects is no sample at all; interruption never is.
+     */
+    readonly isFailure?: ((error: unknown) => boolean) | undefined
+    /** A call slower than this is a drop. Default: 5 seconds for `"aimd"`, none for `"gradient2"`. */
+    readonly timeout?: Duration.DurationInput | undefined
+    /** `"aimd"`: the factor applied after a drop, in [0.5, 1]. Default: 0.9. */
+    readonly backoffRatio?: number | undefined
+    /** `"gradient2"`: how much slower than the long-term latency is not yet queueing, ≥ 1. Default: 1.5. */
+    readonly rttTolerance?: number | undefined
+    /** `"gradient2"`: the weight of each new limit, in (0, 1]. Default: 0.2. */
+    readonly smoothing?: number | undefined
+    /** `"gradient2"`: the samples the long-term latency averages over. Default: 600. */
+    readonly longWindow?: number | undefined
   }
 }
 
@@ -122,7 +167,7 @@ export declare namespace Bulkhead {
  * const program = Effect.gen(function*() {
  *   const bulkhead = yield* Bulkhead.make({ maxConcurrent: 10, maxQueue: 100, queueTimeout: "1 second" })
  *   const result = yield* Effect.succeed("ok").pipe(Bulkhead.protect(bulkhead))
- *   const stats = yield* bulkhead.stats // { active: 0, queued: 0, maxConcurrent: 10, maxQueue: 100 }
+ *   const stats = yield* bulkhead.stats // { active: 0, queued: 0, maxConcurrent: 10, maxQueue: 100, limit: 10 }
  *   return { result, stats }
  * }).pipe(Effect.scoped)
  * ```
@@ -131,6 +176,44 @@ export declare namespace Bulkhead {
  * @category constructors
  */
 export const make: (options: Bulkhead.Options) => Effect.Effect<Bulkhead, never, Scope.Scope> = internal.make
+
+/**
+ * Makes a bulkhead whose limit follows the dependency's latency instead of a fixed number, as
+ * Netflix's concurrency-limits and Envoy's adaptive concurrency filter do. Each finished call is
+ * a sample (its Clock latency, and whether it was dropped: a failure `isFailure` accepts, a
+ * defect, or a call slower than `timeout`); the limit moves within [minLimit, maxLimit] and is
+ * read in `stats.limit` and the `resilience_bulkhead_limit` gauge. The bulkhead's own
+ * rejections are not samples, nor are interrupted calls. `protect`, the queue and `close` work
+ * as for `make`.
+ *
+ * `"gradient2"` finds the limit from latency alone; `"aimd"` needs drops (failures, or calls
+ * slower than `timeout`). Both run on `TestClock`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Bulkhead } from "@effect-resilience/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const bulkhead = yield* Bulkhead.adaptive({
+ *     name: "inventory",
+ *     algorithm: "gradient2",
+ *     initialLimit: 20,
+ *     minLimit: 5,
+ *     maxLimit: 200,
+ *     maxQueue: 100
+ *   })
+ *   const result = yield* Effect.succeed("ok").pipe(Bulkhead.protect(bulkhead))
+ *   const { limit } = yield* bulkhead.stats
+ *   return { result, limit }
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const adaptive: (options: Bulkhead.AdaptiveOptions) => Effect.Effect<Bulkhead, never, Scope.Scope> =
+  adaptiveInternal.make
 
 /**
  * A layer holding one bulkhead under `tag`, closed when the layer is released. Options are

@@ -51,13 +51,15 @@ export type ResilienceError =
   | internal.RateLimited
   | internal.TimeoutError
   | internal.ConnectionUnavailable
+  | internal.DeadlineExceeded
 
 const tags: ReadonlySet<string> = new Set([
   "CircuitBreakerOpen",
   "BulkheadRejected",
   "RateLimited",
   "TimeoutError",
-  "ConnectionUnavailable"
+  "ConnectionUnavailable",
+  "DeadlineExceeded"
 ])
 
 /**
@@ -71,9 +73,9 @@ export const isResilienceError = (u: unknown): u is ResilienceError =>
 
 /**
  * Whether `u` is a permanent rejection, one that retrying cannot cure: a closed bulkhead, an
- * isolated circuit breaker, or a connection that gave up reconnecting (`ConnectionUnavailable`
- * `"Failed"`) or was closed (`"Closed"`). `Retry.retry` does not retry these unless its `while`
- * says so.
+ * isolated circuit breaker, a connection that gave up reconnecting (`ConnectionUnavailable`
+ * `"Failed"`) or was closed (`"Closed"`), or a passed deadline (`DeadlineExceeded`). `Retry.retry`
+ * does not retry these unless its `while` says so.
  *
  * @since 0.1.0
  * @category guards

@@ -39,11 +39,14 @@ export type ResilienceEvent = Data.TaggedEnum<{
     readonly error: unknown
     readonly at: number
   }
-  /** `Retry.retry` returned its last failure: the schedule ended, `while` refused, or the budget was spent. */
+  /**
+   * `Retry.retry` returned its last failure: the schedule ended, `while` refused, the budget was
+   * spent, or the next attempt would start too close to (or past) the deadline.
+   */
   RetryGaveUp: {
     readonly policyName: string
     readonly attempts: number
-    readonly reason: "ScheduleEnded" | "NotRetryable" | "BudgetExhausted"
+    readonly reason: "ScheduleEnded" | "NotRetryable" | "BudgetExhausted" | "DeadlineExceeded"
     readonly error: unknown
     readonly at: number
   }

@@ -83,6 +83,15 @@ export const bulkheadActive = Metric.fromMetricKey(internal.keys.bulkheadActive)
 export const bulkheadQueued = Metric.fromMetricKey(internal.keys.bulkheadQueued)
 
 /**
+ * A bulkhead's concurrency limit: `maxConcurrent` for a fixed bulkhead, the current limit for
+ * an adaptive one. Label: `name`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const bulkheadLimit = Metric.fromMetricKey(internal.keys.bulkheadLimit)
+
+/**
  * Calls a bulkhead rejected. Labels: `name`, `reason` (`Full | QueueTimeout | Closed`).
  *
  * @since 0.1.0

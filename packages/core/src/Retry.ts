@@ -100,6 +100,12 @@ export interface RetryOptions<E, R = never> {
   readonly budget?: RetryBudget | undefined
   /** The name in events and metrics. Default: `"retry"` (name a retry site to tell it apart). */
   readonly name?: string | undefined
+  /**
+   * Under a `Deadline`, no retry starts with less than this left (the last failure is returned,
+   * `RetryGaveUp` reason `"DeadlineExceeded"`). A non-negative duration. Default: zero (a retry
+   * starts while any time is left; none sleeps past the deadline).
+   */
+  readonly minAttempt?: Duration.DurationInput | undefined
 }
 
 /**
@@ -198,7 +204,9 @@ export const honorRetryAfter: <Out, In, R>(schedule: Schedule.Schedule<Out, In, 
  * but the permanent rejections: a closed bulkhead, an isolated breaker, a connection that gave up
  * or was closed). With a `budget`, each
  * call deposits once and each retry withdraws; when the budget is spent, the last failure is
- * returned with no further retries. Reports `RetryScheduled`, `RetryGaveUp` and
+ * returned with no further retries. Under a `Deadline` it never sleeps past the deadline and
+ * starts no retry with less than `minAttempt` left: the last failure is returned (the first
+ * attempt always runs). Reports `RetryScheduled`, `RetryGaveUp` and
  * `BudgetExhausted` events when `ResilienceLive` is provided. The success path builds no
  * schedule state.
  *
@@ -230,6 +238,7 @@ export const retry: {
     readonly while: (error: E) => boolean
     readonly budget?: RetryBudget | undefined
     readonly name?: string | undefined
+    readonly minAttempt?: Duration.DurationInput | undefined
   }): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2>
   <In = unknown, R2 = never>(
     options: RetryOptions<In, R2>

@@ -20,6 +20,11 @@ export * as CircuitBreaker from "./CircuitBreaker.js"
 /**
  * @since 0.1.0
  */
+export * as Deadline from "./Deadline.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Fallback from "./Fallback.js"
 
 /**

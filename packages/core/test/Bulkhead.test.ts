@@ -33,7 +33,7 @@ describe("Bulkhead", () => {
         )
         yield* Effect.yieldNow()
         expect(log).toEqual(["c0", "c1"])
-        expect(yield* bulkhead.stats).toEqual({ active: 2, queued: 3, maxConcurrent: 2, maxQueue: 10 })
+        expect(yield* bulkhead.stats).toEqual({ active: 2, queued: 3, maxConcurrent: 2, maxQueue: 10, limit: 2 })
         yield* Deferred.succeed(gates[0], undefined)
         yield* Fiber.join(fibers[0])
         yield* Effect.yieldNow()
@@ -419,7 +419,7 @@ describe("Bulkhead", () => {
           live
         )
         expect(bulkhead.name).toBe("payments")
-        expect(stats).toEqual({ active: 0, queued: 0, maxConcurrent: 3, maxQueue: 1 })
+        expect(stats).toEqual({ active: 0, queued: 0, maxConcurrent: 3, maxQueue: 1, limit: 3 })
         expect((yield* Effect.flip(bulkhead.protect(Effect.void))).reason).toBe("Closed")
         expect(Layer.isLayer(live)).toBe(true)
       }))

@@ -314,13 +314,19 @@ describe("Bulkhead at scale", () => {
         { concurrency: 1 }
       )
       yield* Effect.yieldNow()
-      expect(yield* bulkhead.stats).toEqual({ active: 100, queued: waiting, maxConcurrent: 100, maxQueue: waiting })
+      expect(yield* bulkhead.stats).toEqual({
+        active: 100,
+        queued: waiting,
+        maxConcurrent: 100,
+        maxQueue: waiting,
+        limit: 100
+      })
       yield* TestClock.adjust("59 minutes") // the queue-timeout timer is armed but not due
       yield* Deferred.succeed(gate, undefined)
       yield* Effect.forEach(fibers, Fiber.join, { discard: true })
       expect(completed).toBe(100 + waiting)
       expect(order).toEqual(Array.from({ length: waiting }, (_, i) => 100 + i))
-      expect(yield* bulkhead.stats).toEqual({ active: 0, queued: 0, maxConcurrent: 100, maxQueue: waiting })
+      expect(yield* bulkhead.stats).toEqual({ active: 0, queued: 0, maxConcurrent: 100, maxQueue: waiting, limit: 100 })
     }))
 
   it.scoped("20,000 waiters time out together on one timer", () =>
@@ -338,6 +344,6 @@ describe("Bulkhead at scale", () => {
       yield* TestClock.adjust("1001 millis")
       const reasons = yield* Effect.forEach(fibers, (fiber) => Effect.map(Fiber.join(fiber), (e) => e.reason))
       expect(reasons.every((reason) => reason === "QueueTimeout")).toBe(true)
-      expect(yield* bulkhead.stats).toEqual({ active: 1, queued: 0, maxConcurrent: 1, maxQueue: waiting })
+      expect(yield* bulkhead.stats).toEqual({ active: 1, queued: 0, maxConcurrent: 1, maxQueue: waiting, limit: 1 })
     }))
 })

@@ -7,6 +7,7 @@
 import * as Bulkhead from "@effect-resilience/core/Bulkhead"
 import * as Chaos from "@effect-resilience/core/Chaos"
 import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
+import * as Deadline from "@effect-resilience/core/Deadline"
 import * as Fallback from "@effect-resilience/core/Fallback"
 import * as Hedge from "@effect-resilience/core/Hedge"
 import * as Policy from "@effect-resilience/core/Policy"
@@ -247,8 +248,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     name: "Retry.retry",
-    base: { schedule: Retry.constant(10, { maxRetries: 2 }), name: "r" },
-    fuzz: ["schedule", "while", "budget", "name"],
+    base: { schedule: Retry.constant(10, { maxRetries: 2 }), name: "r", minAttempt: "10 millis" },
+    fuzz: ["schedule", "while", "budget", "name", "minAttempt"],
     run: (o) => through(Retry.retry(o as unknown as Retry.RetryOptions<unknown>))
   },
   {
@@ -262,6 +263,55 @@ const targets: ReadonlyArray<Target> = [
     base: { duration: "1 second" },
     fuzz: ["duration"],
     run: (o) => through(Timeout.timeout(o.duration as Duration.DurationInput))
+  },
+  {
+    name: "Bulkhead.adaptive (aimd)",
+    base: {
+      name: "ab",
+      algorithm: "aimd",
+      initialLimit: 2,
+      minLimit: 1,
+      maxLimit: 4,
+      maxQueue: 1,
+      timeout: "1 second"
+    },
+    fuzz: [
+      "name",
+      "algorithm",
+      "initialLimit",
+      "minLimit",
+      "maxLimit",
+      "maxQueue",
+      "queueTimeout",
+      "timeout",
+      "backoffRatio",
+      "isFailure"
+    ],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(Bulkhead.adaptive(o as unknown as Bulkhead.Bulkhead.AdaptiveOptions), (b) => through(b.protect))
+      )
+  },
+  {
+    name: "Bulkhead.adaptive (gradient2)",
+    base: { algorithm: "gradient2", initialLimit: 2, minLimit: 1, maxLimit: 4 },
+    fuzz: ["rttTolerance", "smoothing", "longWindow"],
+    run: (o) =>
+      Effect.scoped(
+        Effect.flatMap(Bulkhead.adaptive(o as unknown as Bulkhead.Bulkhead.AdaptiveOptions), (b) => through(b.protect))
+      )
+  },
+  {
+    name: "Deadline.within (options object)",
+    base: { duration: "1 second", name: "d" },
+    fuzz: ["duration", "name"],
+    run: (o) => through(Deadline.within(o as unknown as Deadline.DeadlineOptions))
+  },
+  {
+    name: "Deadline.within (a duration)",
+    base: { duration: "1 second" },
+    fuzz: ["duration"],
+    run: (o) => through(Deadline.within(o.duration as Duration.DurationInput))
   },
   {
     name: "Hedge.hedge",
@@ -365,6 +415,9 @@ const ERROR_NAMES: Record<string, ReadonlyArray<string>> = {
   "Retry.constant/options.maxRetries": ["maxRetries"],
   "Retry.constant/options.jitter": ["jitter"],
   "Timeout.timeout (a duration)/duration": ["duration"],
+  "Deadline.within (a duration)/duration": ["duration"],
+  "Bulkhead.adaptive (aimd)/minLimit": ["minLimit", "maxLimit", "initialLimit"],
+  "Bulkhead.adaptive (aimd)/maxLimit": ["maxLimit", "initialLimit"],
   "Policy.wrap/first": ["policies[0]"],
   "Policy.wrap/second": ["policies[1]"],
   "Resilience.layer/defaults.bulkhead": ["defaults.bulkhead", "maxConcurrent", "maxQueue", "queueTimeout", "name"],

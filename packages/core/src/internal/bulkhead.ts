@@ -143,7 +143,8 @@ class BulkheadImpl implements Bulkhead.Bulkhead {
     active: this.active,
     queued: this.queue.length,
     maxConcurrent: this.maxConcurrent,
-    maxQueue: this.maxQueue
+    maxQueue: this.maxQueue,
+    limit: this.maxConcurrent
   }))
 
   readonly close: Effect.Effect<void> = Effect.suspend(() => {
@@ -316,8 +317,10 @@ export const make = (options: Bulkhead.Bulkhead.Options): Effect.Effect<Bulkhead
     const clock = yield* Effect.clock
     const instrument = yield* observer.instrument("Bulkhead", name)
     const bulkhead = makeWith(config, name, clock, instrument)
+    if (instrument.active) instrument.gauge?.("limit", config.maxConcurrent)
     yield* Effect.addFinalizer(() => Effect.sync(() => bulkhead.shutdown()))
-    if (needsReaper(config)) yield* Effect.forkScoped(bulkhead.reaper)
+    // the registry makes instances in an uninterruptible region: the reaper must stay interruptible
+    if (needsReaper(config)) yield* Effect.forkScoped(Effect.interruptible(bulkhead.reaper))
     return bulkhead
   })
 }

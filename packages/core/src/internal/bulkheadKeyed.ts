@@ -45,7 +45,7 @@ export const keyed = (
           const bulkhead = makeWith(config, name, clock, keyInstrument(instrument, key, levels), key)
           bulkhead.listener = listener
           if (!reaper) return Effect.succeed(bulkhead)
-          return Effect.map(Effect.forkDaemon(bulkhead.reaper), (fiber) => {
+          return Effect.map(Effect.forkDaemon(Effect.interruptible(bulkhead.reaper)), (fiber) => {
             reapers.set(bulkhead, fiber)
             return bulkhead
           })

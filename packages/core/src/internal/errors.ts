@@ -110,11 +110,21 @@ export class ConnectionUnavailable extends Data.TaggedError("ConnectionUnavailab
 }
 
 /** @internal */
+export class DeadlineExceeded extends Data.TaggedError("DeadlineExceeded")<{
+  readonly policyName?: string
+  readonly remaining: Duration.Duration
+}> {
+  override get message(): string {
+    const name = this.policyName === undefined ? "" : ` (${this.policyName})`
+    return `Deadline exceeded${name}`
+  }
+}
+
+/** @internal */
 export const isPermanentRejection = (error: unknown): boolean =>
   Predicate.isTagged(error, "BulkheadRejected") ?
     (error as BulkheadRejected).reason === "Closed" :
     Predicate.isTagged(error, "CircuitBreakerOpen") ?
     (error as CircuitBreakerOpen).state === "Isolated" :
-    Predicate.isTagged(error, "ConnectionUnavailable") ?
-    (error as ConnectionUnavailable).reason !== "Reconnecting" :
-    false
+    Predicate.isTagged(error, "DeadlineExceeded") ||
+    (Predicate.isTagged(error, "ConnectionUnavailable") && (error as ConnectionUnavailable).reason !== "Reconnecting")

@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
+import { currentDeadline } from "./deadline.js"
 import { dualValidated } from "./dual.js"
 import { type Instrument, withInstrument } from "./observer.js"
 import { isBudget } from "./retry.js"
@@ -144,9 +145,20 @@ class Coordinator<A, E, R> {
     }
   }
 
-  /** a hedge needs a withdrawal from the budget, when one is given */
+  /**
+   * a hedge needs time before the fiber's deadline (read only here, when a hedge is due) and a
+   * withdrawal from the budget, when one is given
+   */
   tryHedge(): Effect.Effect<boolean, never, R> {
     if (this.attempts.length >= this.maxAttempts) return Effect.succeed(false)
+    return Effect.withFiberRuntime((fiber) =>
+      this.clock.unsafeCurrentTimeMillis() >= fiber.getFiberRef(currentDeadline)
+        ? Effect.succeed(false)
+        : this.withdraw()
+    )
+  }
+
+  withdraw(): Effect.Effect<boolean, never, R> {
     const { budget, name } = this.config
     const instrument = this.instrument
     const allowed = budget === undefined ? Effect.succeed(true) : budget.tryWithdraw

@@ -66,14 +66,18 @@ class LiveInstrument implements Instrument {
   /** calls by outcome, on every call's path: keyed by the outcome itself, no string building */
   readonly #calls = new Map<CallOutcome, Metric.Metric.Counter<number>>()
   readonly #duration: Metric.Metric.Histogram<number> | undefined
-  readonly #gauges: Record<"active" | "queued", Metric.Metric.Gauge<number>> | undefined
+  readonly #gauges: Record<"active" | "queued" | "limit", Metric.Metric.Gauge<number>> | undefined
   readonly #state: Metric.Metric.Gauge<number> | undefined
 
   constructor(readonly kind: PolicyKind, readonly name: string, readonly options: LiveOptions) {
     if (options.metrics) {
       this.#duration = handle(keys.callDuration, { name, policy: kind })
       this.#gauges = kind === "Bulkhead"
-        ? { active: handle(keys.bulkheadActive, { name }), queued: handle(keys.bulkheadQueued, { name }) }
+        ? {
+          active: handle(keys.bulkheadActive, { name }),
+          queued: handle(keys.bulkheadQueued, { name }),
+          limit: handle(keys.bulkheadLimit, { name })
+        }
         : undefined
       this.#state = kind === "CircuitBreaker"
         ? handle(keys.circuitBreakerState, { name })

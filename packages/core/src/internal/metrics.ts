@@ -20,6 +20,9 @@ export const keys = {
   retryBudgetExhausted: counter("resilience_retry_budget_exhausted_total", "Retries or hedges refused by a budget"),
   bulkheadActive: MetricKey.gauge("resilience_bulkhead_active", { description: "Calls running in a bulkhead" }),
   bulkheadQueued: MetricKey.gauge("resilience_bulkhead_queued", { description: "Calls waiting in a bulkhead" }),
+  bulkheadLimit: MetricKey.gauge("resilience_bulkhead_limit", {
+    description: "A bulkhead's concurrency limit (maxConcurrent, or an adaptive bulkhead's current limit)"
+  }),
   bulkheadRejected: counter("resilience_bulkhead_rejected_total", "Calls rejected by a bulkhead, by reason"),
   rateLimiterDecisions: counter("resilience_rate_limiter_decisions_total", "Rate limiter decisions, by outcome"),
   hedges: counter("resilience_hedges_total", "Hedges launched and won"),

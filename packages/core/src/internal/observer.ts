@@ -29,7 +29,7 @@ export type PolicyKind =
 export type CallOutcome = "success" | "failure" | "rejected" | "interrupted" | "ignored" | "fallback" | "hedged"
 
 /** @internal */
-export type GaugeName = "active" | "queued" | "state"
+export type GaugeName = "active" | "queued" | "limit" | "state"
 
 /** @internal */
 export type AttemptOutcome = "success" | "failure" | "timeout"
@@ -41,7 +41,7 @@ export interface Instrument {
   readonly emit: (event: ResilienceEvent) => void
   /** `durationMillis` of a call that ran; "hedged" is a success won by a hedge */
   readonly record: (outcome: CallOutcome, durationMillis: number) => void
-  /** a level: a bulkhead's active and queued calls, a breaker's or a connection's state when it is made */
+  /** a level: a bulkhead's active and queued calls and its limit, a breaker's or a connection's state when it is made */
   readonly gauge?: ((gauge: GaugeName, value: number) => void) | undefined
   /** a connection attempt of a `Reconnect` ended */
   readonly connectionAttempt?: ((outcome: AttemptOutcome) => void) | undefined

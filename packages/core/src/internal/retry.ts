@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -7,6 +8,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import type * as RetryBudget from "../RetryBudget.js"
+import { currentDeadline } from "./deadline.js"
 import { dualValidated } from "./dual.js"
 import { isPermanentRejection } from "./errors.js"
 import { type Instrument, recording, withInstrument } from "./observer.js"
@@ -18,6 +20,8 @@ export interface Config<E, R> {
   readonly schedule: Schedule.Schedule<unknown, E, R>
   readonly shouldRetry: (error: E) => boolean
   readonly budget: RetryBudget.RetryBudget | undefined
+  /** milliseconds: no retry starts with less than this left before the deadline */
+  readonly minAttempt: number
 }
 
 const notPermanent = (error: unknown): boolean => !isPermanentRejection(error)
@@ -32,6 +36,7 @@ export const validateOptions = <E, R>(options: {
   readonly while?: ((error: E) => boolean) | undefined
   readonly budget?: RetryBudget.RetryBudget | undefined
   readonly name?: string | undefined
+  readonly minAttempt?: Duration.DurationInput | undefined
 }): Config<E, R> => {
   const o = validate.object("options", options)
   if (!Schedule.isSchedule(o.schedule)) validate.fail("schedule", "must be a Schedule", o.schedule)
@@ -41,16 +46,19 @@ export const validateOptions = <E, R>(options: {
     name: validate.optionalName("name", o.name) ?? "retry",
     schedule: options.schedule,
     shouldRetry,
-    budget: options.budget
+    budget: options.budget,
+    minAttempt: Duration.toMillis(validate.optionalDuration("minAttempt", o.minAttempt) ?? Duration.zero)
   }
 }
 
-type GiveUpReason = "ScheduleEnded" | "NotRetryable" | "BudgetExhausted"
+type GiveUpReason = "ScheduleEnded" | "NotRetryable" | "BudgetExhausted" | "DeadlineExceeded"
 
 /**
  * The retry loop, entered only after the first failure: the success path builds no schedule
  * state and reads no clock. The schedule is stepped by hand (rather than through
- * `Schedule.driver`) so the delay is known, and reported, before the sleep.
+ * `Schedule.driver`) so the delay is known, and reported, before the sleep, and checked against
+ * the fiber's deadline: no sleep ends past it, and no retry starts with less than `minAttempt`
+ * left.
  */
 const retryLoop = <A, E, R, R2>(
   self: Effect.Effect<A, E, R>,
@@ -58,7 +66,7 @@ const retryLoop = <A, E, R, R2>(
   instrument: Instrument,
   firstError: E
 ): Effect.Effect<A, E, R | R2> => {
-  const { budget, name, schedule, shouldRetry } = config
+  const { budget, minAttempt, name, schedule, shouldRetry } = config
   let state = schedule.initial
   let attempts = 1
   const giveUp = (reason: GiveUpReason, error: E, now: number): Effect.Effect<never, E> => {
@@ -68,12 +76,18 @@ const retryLoop = <A, E, R, R2>(
     return Effect.fail(error)
   }
   const onFailure = (error: E): Effect.Effect<A, E, R | R2> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.withFiberRuntime((fiber) => {
+      const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       if (!shouldRetry(error)) return giveUp("NotRetryable", error, now)
+      const deadline = fiber.getFiberRef(currentDeadline)
       return Effect.flatMap(schedule.step(now, error, state), ([next, _out, decision]) => {
         if (ScheduleDecision.isDone(decision)) return giveUp("ScheduleEnded", error, now)
         state = next
         const delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+        if (deadline !== Infinity) {
+          const left = deadline - now - delay
+          if (left <= 0 || left < minAttempt) return giveUp("DeadlineExceeded", error, now)
+        }
         const retryNow = () => {
           if (instrument.active) {
             instrument.emit(ResilienceEvent.RetryScheduled({

@@ -8,12 +8,14 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type * as RateLimiter from "../../RateLimiter.js"
 import { ResilienceEvent } from "../../ResilienceEvent.js"
+import { currentDeadline } from "../deadline.js"
 import { RateLimited } from "../errors.js"
 import type { Instrument } from "../observer.js"
 import * as algorithms from "./algorithms.js"
@@ -41,7 +43,7 @@ export interface Engine {
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /** @internal */
-export type Reason = "LimitExceeded" | "MaxWaitExceeded"
+export type Reason = "LimitExceeded" | "MaxWaitExceeded" | "DeadlineExceeded"
 
 /** @internal */
 export const reject = (
@@ -171,6 +173,7 @@ export const remaining = (engine: Engine, lane: Lane, now: number): Effect.Effec
  * `acquire` once the fast path (no waiters, permits available) has not admitted the call: decides
  * again, in an uninterruptible region so that a waiter is always unlinked when interrupted, then
  * fails or queues. `resolve` is the lane, or finds it again (a keyed limiter may have replaced it).
+ * The fiber's deadline, read here, bounds a wait as `maxWait` does.
  *
  * @internal
  */
@@ -180,14 +183,16 @@ export const acquireSlow = (
   permits: number
 ): Effect.Effect<void, RateLimited> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.withFiberRuntime((fiber) => {
+      const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+      const bound = waitBound(engine.config.maxWait, fiber.getFiberRef(currentDeadline), now)
       const lane = typeof resolve === "function" ? resolve(now) : resolve
       if (lane.cell !== undefined) {
         if (lane.head === undefined) {
           const wait = lane.cell.take(permits, now)
-          return wait === 0 ? admitted(engine) : exceeded(engine, lane, permits, now, wait, restore)
+          return wait === 0 ? admitted(engine) : exceeded(engine, lane, permits, now, wait, restore, bound)
         }
-        return exceeded(engine, lane, permits, now, undefined, restore)
+        return exceeded(engine, lane, permits, now, undefined, restore, bound)
       }
       if (lane.head === undefined) {
         // a remote store may be slow: its calls stay interruptible
@@ -195,13 +200,28 @@ export const acquireSlow = (
           lane.freshAt = now + decision.resetAfterMillis
           if (decision.allowed) return admitted(engine)
           return lane.head === undefined
-            ? exceeded(engine, lane, permits, now, decision.retryAfterMillis, restore, decision.remaining)
-            : exceeded(engine, lane, permits, now, undefined, restore)
+            ? exceeded(engine, lane, permits, now, decision.retryAfterMillis, restore, bound, decision.remaining)
+            : exceeded(engine, lane, permits, now, undefined, restore, bound)
         })
       }
-      return exceeded(engine, lane, permits, now, undefined, restore)
+      return exceeded(engine, lane, permits, now, undefined, restore, bound)
     })
   )
+
+/** The longest a caller may wait, and what to report when it would wait longer. */
+interface WaitBound {
+  readonly maxWait: number
+  readonly reason: Reason
+}
+
+/** `maxWait` or the time left before the deadline, whichever is shorter; undefined when neither. */
+const waitBound = (maxWait: number | undefined, deadline: number, now: number): WaitBound | undefined => {
+  if (deadline === Infinity) return maxWait === undefined ? undefined : { maxWait, reason: "MaxWaitExceeded" }
+  const left = Math.max(0, deadline - now)
+  return maxWait !== undefined && maxWait <= left
+    ? { maxWait, reason: "MaxWaitExceeded" }
+    : { maxWait: left, reason: "DeadlineExceeded" }
+}
 
 /**
  * The permits are not there. `wait` is how long until they would be when nobody is queued
@@ -214,13 +234,13 @@ const exceeded = (
   now: number,
   wait: number | undefined,
   restore: Restore,
+  bound: WaitBound | undefined,
   left?: number
 ): Effect.Effect<void, RateLimited> => {
-  const { maxWait, onExceeded } = engine.config
-  if (onExceeded === "fail") {
+  if (engine.config.onExceeded === "fail") {
     return rejectNow(engine, lane, now, wait ?? 0, "LimitExceeded", left)
   }
-  if (maxWait === undefined) {
+  if (bound === undefined) {
     return waitTurn(engine, lane, lane.enqueue(permits, now, false), undefined, restore)
   }
   if (wait === undefined && lane.plan === undefined && lane.cell === undefined) {
@@ -230,18 +250,18 @@ const exceeded = (
         return Effect.flatMap(restore(engine.handle!.take(lane.key, permits, now)), (decision) => {
           lane.freshAt = now + decision.resetAfterMillis
           if (decision.allowed) return admitted(engine)
-          return planned(engine, lane, permits, now, now + decision.retryAfterMillis, restore)
+          return planned(engine, lane, permits, now, now + decision.retryAfterMillis, restore, bound)
         })
       }
       const eta = lane.eta(permits, now, () => algorithms.restore(engine.config.params, snapshot))
-      return planned(engine, lane, permits, now, eta, restore)
+      return planned(engine, lane, permits, now, eta, restore, bound)
     })
   }
   const eta = wait !== undefined ? now + wait : lane.eta(permits, now, () => lane.cell!.clone())
-  return planned(engine, lane, permits, now, eta, restore, left)
+  return planned(engine, lane, permits, now, eta, restore, bound, left)
 }
 
-/** Queues the caller when it would be admitted within `maxWait`, fails otherwise. */
+/** Queues the caller when it would be admitted within the bound, fails otherwise. */
 const planned = (
   engine: Engine,
   lane: Lane,
@@ -249,12 +269,13 @@ const planned = (
   now: number,
   eta: number,
   restore: Restore,
+  bound: WaitBound,
   left?: number
 ): Effect.Effect<void, RateLimited> => {
-  const maxWait = engine.config.maxWait!
+  const maxWait = bound.maxWait
   // a nanosecond of slack: a plan rebuilt from a store's snapshot may carry float rounding
   if (eta - now > maxWait + algorithms.minStep(now)) {
-    return rejectNow(engine, lane, now, eta - now, "MaxWaitExceeded", left)
+    return rejectNow(engine, lane, now, eta - now, bound.reason, left)
   }
   return waitTurn(engine, lane, lane.enqueue(permits, now, true), now + maxWait, restore)
 }
