@@ -559,7 +559,7 @@ export const standardHedging: (
  * const program = HttpClient.get("https://api.example.com/quotes")
  *
  * const Client = ResilientHttpClient.layer({ attemptTimeout: "2 seconds" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
- * Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Client)))
+ * export const main = Effect.scoped(program).pipe(Effect.provide(Client)) // run it with NodeRuntime.runMain
  * ```
  *
  * @since 0.1.0
