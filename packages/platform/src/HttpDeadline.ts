@@ -30,7 +30,9 @@ export interface Options {
  * the handler sees that budget in `Deadline.remaining`, its own calls through `withDeadline`
  * pass on what is left, and its retries, hedges and waits respect it. When the deadline passes,
  * the app is interrupted (its finalizers run) and the request gets 504 with an
- * `application/problem+json` body; a header of `0` gets it without running the app.
+ * `application/problem+json` body; a header of `0` gets it without running the app. The budget
+ * is counted from the request's arrival (as gRPC's `grpc-timeout`), so the network transit is not
+ * taken off it; the caller's own `Deadline.within` still ends the call on time.
  *
  * A request without the header, or whose header is not a non-negative integer (garbage is
  * ignored, never an error), runs with no deadline from this middleware: `max` caps what a caller
