@@ -333,6 +333,49 @@ export const withTimeout: {
 } = policies.withTimeout as never
 
 // -------------------------------------------------------------------------------------------
+// withDeadline
+// -------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeadlineOptions {
+  /** The header the time left travels in (an HTTP field name). Default: `Request-Deadline`. */
+  readonly header?: string | undefined
+}
+
+/**
+ * Sends the calling fiber's deadline (core's `Deadline.within`) to the server: each request
+ * (each attempt, inside `retryTransient` or `withHedging`) carries the time left when it is
+ * sent, in whole milliseconds rounded down, as `Request-Deadline: <millis>`; outside any
+ * deadline it sends nothing. `HttpDeadline.middleware` on the server runs the handler within
+ * that budget, so the deadline crosses processes. The request itself is still interrupted by
+ * the caller's `Deadline.within` when the deadline passes.
+ *
+ * @example
+ * ```ts
+ * import { Deadline } from "@effect-resilience/core"
+ * import { ResilientHttpClient } from "@effect-resilience/platform"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = (yield* HttpClient.HttpClient).pipe(ResilientHttpClient.withDeadline())
+ *   // sends `Request-Deadline: <millis left>`, at most 500
+ *   return yield* client.get("https://api.example.com/quotes")
+ * }).pipe(Deadline.within("500 millis"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withDeadline: {
+  (options?: DeadlineOptions): <E, R>(self: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E, R>
+  <E, R>(self: HttpClient.HttpClient.With<E, R>, options?: DeadlineOptions): HttpClient.HttpClient.With<E, R>
+} = policies.withDeadline as never
+
+// -------------------------------------------------------------------------------------------
 // withHedging
 // -------------------------------------------------------------------------------------------
 

@@ -31,3 +31,8 @@ export * as GracefulShutdown from "./GracefulShutdown.js"
  * @since 0.1.0
  */
 export * as HealthCheck from "./HealthCheck.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as HttpDeadline from "./HttpDeadline.js"

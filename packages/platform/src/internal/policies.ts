@@ -1,12 +1,15 @@
 import type * as Bulkhead from "@effect-resilience/core/Bulkhead"
 import type * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
+import * as Deadline from "@effect-resilience/core/Deadline"
 import type * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import * as Timeout from "@effect-resilience/core/Timeout"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import { dualClient } from "./dual.js"
 import { breakerVerdict, originOf, ResponseFailure, type Verdict } from "./outcome.js"
@@ -183,4 +186,54 @@ const validateTimeout = (input: unknown) => Timeout.timeout(input as Timeout.Tim
 export const withTimeout = dualClient(
   validateTimeout,
   (client, timeout) => HttpClient.transform(client, (effect) => timeout(effect))
+)
+
+// -------------------------------------------------------------------------------------------
+// deadline
+// -------------------------------------------------------------------------------------------
+
+/** RFC 9110 §5.1: a field name is a token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * The header a deadline travels in: `Request-Deadline` unless `header` names another. Shared with
+ * `HttpDeadline.middleware`.
+ *
+ * @internal
+ */
+export const deadlineHeader = (input: unknown): string => {
+  const o = validate.optionalObject("options", input)
+  if (o.header === undefined) return "request-deadline"
+  if (typeof o.header !== "string" || !TOKEN.test(o.header)) {
+    return validate.fail("header", "must be an HTTP field name (a non-empty token)", o.header)
+  }
+  return o.header.toLowerCase()
+}
+
+/**
+ * The header is set when the request is sent, through the wrapped client's `execute`, not in a
+ * `preprocess` step: a `retryTransient` or `withHedging` outside re-runs this for each attempt,
+ * so every attempt carries the time left then, not when the call started.
+ *
+ * @internal
+ */
+export const withDeadline = dualClient(
+  deadlineHeader,
+  (client, header) =>
+    HttpClient.makeWith(
+      (request) =>
+        Effect.flatMap(request, (request) =>
+          Effect.flatMap(Deadline.remaining, (left) =>
+            client.execute(
+              Option.isNone(left)
+                ? request
+                // whole milliseconds, rounded down: the server never gets more time than the caller has
+                : HttpClientRequest.setHeader(
+                  request,
+                  header,
+                  String(Math.max(0, Math.floor(Duration.toMillis(left.value))))
+                )
+            ))),
+      Effect.succeed
+    )
 )
