@@ -6,6 +6,7 @@ import * as Hedge from "@effect-resilience/core/Hedge"
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
+import { ResilienceEvent as ResilienceEventCtor } from "@effect-resilience/core/ResilienceEvent"
 import type { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
 import * as Retry from "@effect-resilience/core/Retry"
 import * as Timeout from "@effect-resilience/core/Timeout"
@@ -343,6 +344,8 @@ describe("ResilienceLive events without subscribers", () => {
       const breaker = yield* Resilience.circuitBreaker("quiet")
       const flip = Effect.zipRight(breaker.trip, breaker.reset)
       yield* Effect.repeatN(flip, 99)
+      // what other packages publish goes the same way
+      yield* Resilience.publish(ResilienceEventCtor.StoreRecovered({ policyName: "redis:x", store: "redis", at: 0 }))
       expect(hub.subscribers).toBe(0)
       expect(hub.published).toBe(0)
 
@@ -353,16 +356,21 @@ describe("ResilienceLive events without subscribers", () => {
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
       expect(hub.subscribers).toBe(1)
       yield* flip
+      yield* Resilience.publish(ResilienceEventCtor.StoreRecovered({ policyName: "redis:x", store: "redis", at: 0 }))
       yield* settle
-      expect(hub.published).toBe(2)
+      expect(hub.published).toBe(3)
       // the 200 transitions before the subscription were never published, so none arrives late
-      expect(seen.map((e) => e._tag === "CircuitBreakerTransition" && e.to)).toEqual(["Open", "Closed"])
+      expect(seen.map((e) => e._tag === "CircuitBreakerTransition" ? e.to : e._tag)).toEqual([
+        "Open",
+        "Closed",
+        "StoreRecovered"
+      ])
 
       yield* Fiber.interrupt(subscription)
       expect(hub.subscribers).toBe(0)
       yield* Effect.repeatN(flip, 9)
-      expect(hub.published).toBe(2)
-      expect(seen.length).toBe(2)
+      expect(hub.published).toBe(3)
+      expect(seen.length).toBe(3)
     }).pipe(Effect.provide(Resilience.layer())))
 })
 

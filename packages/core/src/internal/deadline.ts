@@ -12,7 +12,7 @@ import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import { dualValidated } from "./dual.js"
 import { DeadlineExceeded } from "./errors.js"
-import * as validate from "./validate.js"
+import * as timeout from "./timeout.js"
 
 /** @internal */
 export const currentDeadline: FiberRef.FiberRef<number> = globalValue(
@@ -31,11 +31,8 @@ export interface Config {
 export const validateOptions = (
   options: Duration.DurationInput | { readonly duration: Duration.DurationInput; readonly name?: string | undefined }
 ): Config => {
-  const isObject = typeof options === "object" && options !== null && !Array.isArray(options) &&
-    !Duration.isDuration(options)
-  const raw = isObject ? (options as { readonly duration: unknown }).duration : options
-  const duration = validate.duration("duration", raw, { allowZero: false, allowInfinite: true })
-  const name = isObject ? validate.optionalName("name", (options as { readonly name?: unknown }).name) : undefined
+  // the same options as a Timeout's, validated the same way
+  const { duration, name } = timeout.validateOptions(options)
   const remaining = Duration.zero
   return {
     millis: Duration.isFinite(duration) ? Duration.toMillis(duration) : Infinity,

@@ -39,6 +39,18 @@ export interface EventHub {
   readonly pubsub: PubSub.PubSub<ResilienceEvent>
 }
 
+/**
+ * Publishes to the hub, only while anyone subscribes: without subscribers events cost nothing.
+ *
+ * @internal
+ */
+export const offer = (hub: EventHub, event: ResilienceEvent): void => {
+  if (hub.subscribers > 0) {
+    hub.published++
+    hub.pubsub.unsafeOffer(event)
+  }
+}
+
 /** @internal */
 export interface LiveOptions {
   readonly metrics: boolean
@@ -99,10 +111,7 @@ class LiveInstrument implements Instrument {
 
   readonly emit = (event: ResilienceEvent): void => {
     const hub = this.options.events
-    if (hub !== undefined && hub.subscribers > 0) {
-      hub.published++
-      hub.pubsub.unsafeOffer(event)
-    }
+    if (hub !== undefined) offer(hub, event)
     if (this.options.spans) {
       const fiber = Fiber.getCurrentFiber()
       const span = fiber._tag === "Some" ? fiber.value.currentSpan : undefined

@@ -15,7 +15,7 @@ import type * as Resilience from "../Resilience.js"
 import type { ResilienceEvent } from "../ResilienceEvent.js"
 import * as RetryBudget from "../RetryBudget.js"
 import { ResilienceConfigError } from "./errors.js"
-import { type EventHub, makeObserver } from "./live.js"
+import { type EventHub, makeObserver, offer } from "./live.js"
 import { ObserverTag } from "./observer.js"
 import { type Entry, type FromConfig, type Kind, KIND_KEYS, normalizeName, read } from "./registryConfig.js"
 import * as validate from "./validate.js"
@@ -398,10 +398,7 @@ const makeRegistry = (
 
     const publish = (event: ResilienceEvent): Effect.Effect<void> =>
       Effect.sync(() => {
-        if (hub !== undefined && hub.subscribers > 0) {
-          hub.published++
-          hub.pubsub.unsafeOffer(event)
-        }
+        if (hub !== undefined) offer(hub, event)
       })
 
     const events: Stream.Stream<ResilienceEvent> = hub === undefined
