@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import type * as Bulkhead from "../Bulkhead.js"
 import { ResilienceEvent } from "../ResilienceEvent.js"
 import { Aimd, Gradient2, type LimitAlgorithm } from "./adaptiveLimit.js"
+import { Waiter } from "./bulkhead.js"
 import { BulkheadRejected } from "./errors.js"
 import * as names from "./names.js"
 import * as observer from "./observer.js"
@@ -95,26 +96,6 @@ export const validateOptions = (options: unknown): Config => {
       : validate.number("smoothing", o.smoothing, { min: 0, max: 1, minExclusive: true }),
     longWindow: o.longWindow === undefined ? 600 : validate.integer("longWindow", o.longWindow, 1, 1_000_000)
   }
-}
-
-type Outcome = Effect.Effect<void, BulkheadRejected>
-
-/** A queued caller; as in the fixed bulkhead, a verdict may arrive before the caller suspends. */
-class Waiter {
-  resume: ((outcome: Outcome) => void) | undefined = undefined
-  outcome: Outcome | undefined = undefined
-  granted = false
-  constructor(readonly enqueuedAt: number, readonly deadline: number) {}
-
-  settle(outcome: Outcome): void {
-    this.outcome = outcome
-    if (this.resume !== undefined) this.resume(outcome)
-  }
-
-  readonly await: Outcome = Effect.async<void, BulkheadRejected>((resume) => {
-    if (this.outcome !== undefined) resume(this.outcome)
-    else this.resume = resume
-  })
 }
 
 class AdaptiveBulkhead implements Bulkhead.Bulkhead {

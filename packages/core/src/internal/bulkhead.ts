@@ -47,14 +47,16 @@ export const validateOptions = (options: unknown): Config => {
   }
 }
 
-type Outcome = Effect.Effect<void, BulkheadRejected>
+/** @internal */
+export type Outcome = Effect.Effect<void, BulkheadRejected>
 
 /**
  * A caller waiting for a permit. Its verdict (`outcome`) may be decided before the caller's
  * fiber has registered its resume callback (the fiber can yield between enqueueing and
  * suspending), so the verdict is kept and delivered on registration.
  */
-class Waiter {
+/** @internal */
+export class Waiter {
   resume: ((outcome: Outcome) => void) | undefined = undefined
   outcome: Outcome | undefined = undefined
   /** true once a permit was handed over: whoever holds the waiter must then release it */
