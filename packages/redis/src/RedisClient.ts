@@ -47,7 +47,7 @@ export const RedisClient: Context.Tag<RedisClient, RedisClient> = Context.Generi
 )
 
 /**
- * What `fromNodeRedis` needs of a node-redis client (`createClient()` from `redis` 5.x/6.x).
+ * What `fromNodeRedis` needs of a node-redis client (`createClient()` from `redis` 6.x).
  *
  * @since 0.1.0
  * @category models

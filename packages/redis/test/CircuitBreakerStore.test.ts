@@ -16,7 +16,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import { type Clients, connect } from "./utils/clients.js"
+import { type Clients, connect, names } from "./utils/clients.js"
 import { type RedisServer, startServer } from "./utils/server.js"
 
 let server: RedisServer
@@ -54,67 +54,70 @@ const policies: ReadonlyArray<readonly [string, CircuitBreaker.TripPolicy]> = [
   ]
 ]
 
-describe.each([0, 1])("the Redis breaker script decides as the memory store (client %s)", (index) => {
-  it.each(policies)("%s", (policyName, trip) =>
-    Effect.runPromise(
-      Effect.gen(function*() {
-        let seed = 777 + index
-        const random = () => {
-          seed = (seed * 1103515245 + 12345) % 2147483648
-          return seed / 2147483648
-        }
-        const config: CircuitBreaker.Store.Config = {
-          name: `diff-${index}-${policyName}`,
-          generatedName: false,
-          trip,
-          halfOpenMaxCalls: 2,
-          initialState: undefined
-        }
-        const redis = yield* redisStore(clients.list[index][1], { probeLease: 300 }).circuitBreaker(config)
-        const memory = yield* CircuitBreaker.memoryStore({ probeLease: 300 })(config)
-        const tickets: Array<readonly [CircuitBreaker.Store.Ticket, CircuitBreaker.Store.Ticket]> = []
-        let now = 5_000
-        const states = new Set<string>()
-        for (let i = 0; i < 600; i++) {
-          now += Math.floor(random() * 120)
-          const r = random()
-          const label = `step ${i} at ${now}`
-          if (r < 0.45) {
-            const [a, b] = [yield* redis.admit(now), yield* memory.admit(now)]
-            expect(a, label).toEqual(b)
-            if (a._tag === "Admitted" && b._tag === "Admitted") tickets.push([a, b])
-          } else if (r < 0.85 && tickets.length > 0) {
-            const [a, b] = tickets.splice(Math.floor(random() * tickets.length), 1)[0]
-            const outcome = random() < 0.5 ? "failure" : random() < 0.9 ? "success" : "ignored"
-            const slow = random() < 0.3
-            expect(yield* redis.record(a, outcome, slow, now, 1000), label).toEqual(
-              yield* memory.record(b, outcome, slow, now, 1000)
-            )
-          } else if (r < 0.88) {
-            expect(yield* redis.trip(now, 700), label).toEqual(yield* memory.trip(now, 700))
-          } else if (r < 0.93) {
-            expect(yield* redis.reset(now), label).toEqual(yield* memory.reset(now))
-          } else if (r < 0.935) {
-            expect(yield* redis.isolate(now), label).toEqual(yield* memory.isolate(now))
-          } else {
-            expect(yield* redis.observe(now), label).toEqual(yield* memory.observe(now))
+describe.each(names.map((name, index) => [name, index] as const))(
+  "the Redis breaker script decides as the memory store (%s)",
+  (name, index) => {
+    it.each(policies)("%s", (policyName, trip) =>
+      Effect.runPromise(
+        Effect.gen(function*() {
+          let seed = 777 + index
+          const random = () => {
+            seed = (seed * 1103515245 + 12345) % 2147483648
+            return seed / 2147483648
           }
-          if (i % 20 === 0) expect(yield* redis.snapshot(now), label).toEqual(yield* memory.snapshot(now))
-          states.add((yield* memory.observe(now)).state)
-          yield* redis.observe(now)
-        }
-        // the walk went through every state
-        expect([...states].sort()).toEqual(["Closed", "HalfOpen", "Isolated", "Open"])
-      }).pipe(Effect.scoped)
-    ))
-})
+          const config: CircuitBreaker.Store.Config = {
+            name: `diff-${index}-${policyName}`,
+            generatedName: false,
+            trip,
+            halfOpenMaxCalls: 2,
+            initialState: undefined
+          }
+          const redis = yield* redisStore(clients.get(name), { probeLease: 300 }).circuitBreaker(config)
+          const memory = yield* CircuitBreaker.memoryStore({ probeLease: 300 })(config)
+          const tickets: Array<readonly [CircuitBreaker.Store.Ticket, CircuitBreaker.Store.Ticket]> = []
+          let now = 5_000
+          const states = new Set<string>()
+          for (let i = 0; i < 600; i++) {
+            now += Math.floor(random() * 120)
+            const r = random()
+            const label = `step ${i} at ${now}`
+            if (r < 0.45) {
+              const [a, b] = [yield* redis.admit(now), yield* memory.admit(now)]
+              expect(a, label).toEqual(b)
+              if (a._tag === "Admitted" && b._tag === "Admitted") tickets.push([a, b])
+            } else if (r < 0.85 && tickets.length > 0) {
+              const [a, b] = tickets.splice(Math.floor(random() * tickets.length), 1)[0]
+              const outcome = random() < 0.5 ? "failure" : random() < 0.9 ? "success" : "ignored"
+              const slow = random() < 0.3
+              expect(yield* redis.record(a, outcome, slow, now, 1000), label).toEqual(
+                yield* memory.record(b, outcome, slow, now, 1000)
+              )
+            } else if (r < 0.88) {
+              expect(yield* redis.trip(now, 700), label).toEqual(yield* memory.trip(now, 700))
+            } else if (r < 0.93) {
+              expect(yield* redis.reset(now), label).toEqual(yield* memory.reset(now))
+            } else if (r < 0.935) {
+              expect(yield* redis.isolate(now), label).toEqual(yield* memory.isolate(now))
+            } else {
+              expect(yield* redis.observe(now), label).toEqual(yield* memory.observe(now))
+            }
+            if (i % 20 === 0) expect(yield* redis.snapshot(now), label).toEqual(yield* memory.snapshot(now))
+            states.add((yield* memory.observe(now)).state)
+            yield* redis.observe(now)
+          }
+          // the walk went through every state
+          expect([...states].sort()).toEqual(["Closed", "HalfOpen", "Isolated", "Open"])
+        }).pipe(Effect.scoped)
+      ))
+  }
+)
 
 const failing = Effect.fail("boom")
 
 describe("breakers in two processes share one state", () => {
   const twoBreakers = (name: string, options: Partial<CircuitBreaker.CircuitBreaker.Options> = {}) =>
     Effect.all(
-      clients.list.map(([, client]) =>
+      [clients.get("node-redis"), clients.get("ioredis")].map((client) =>
         CircuitBreaker.make({
           name,
           trip: CircuitBreaker.consecutive(2),
@@ -176,7 +179,9 @@ describe("breakers in two processes share one state", () => {
 
   it.scoped("an unnamed breaker on Redis dies with ResilienceConfigError", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(CircuitBreaker.make({ store: redisStore(clients.list[0][1]).circuitBreaker }))
+      const exit = yield* Effect.exit(
+        CircuitBreaker.make({ store: redisStore(clients.get("node-redis")).circuitBreaker })
+      )
       expect(Exit.isFailure(exit) && Option.getOrThrow(Cause.dieOption(exit.cause))).toBeInstanceOf(
         ResilienceConfigError
       )
@@ -184,7 +189,7 @@ describe("breakers in two processes share one state", () => {
 
   it.scoped("keys: a hash and a lease set in one hash slot, expiring when idle; Isolated never expires", () =>
     Effect.gen(function*() {
-      const client = clients.list[0][1]
+      const client = clients.get("node-redis")
       const breaker = yield* CircuitBreaker.make({
         name: "keys",
         store: redisStore(client, { prefix: "cbkeys:", idleTimeToLive: "1 minute" }).circuitBreaker

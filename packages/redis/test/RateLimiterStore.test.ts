@@ -17,7 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import { type Clients, connect } from "./utils/clients.js"
+import { type Clients, connect, names } from "./utils/clients.js"
 import { type RedisServer, startServer } from "./utils/server.js"
 
 let server: RedisServer
@@ -52,8 +52,7 @@ const fresh = (store: RateLimiter.RateLimiterStore): RateLimiter.RateLimiterStor
 
 const stores: ReadonlyArray<readonly [string, () => RateLimiter.RateLimiterStore]> = [
   ["memory", RateLimiter.memoryStore],
-  ["redis, node-redis", () => fresh(redisStore(clients.list[0][1]).rateLimiter)],
-  ["redis, ioredis", () => fresh(redisStore(clients.list[1][1]).rateLimiter)]
+  ...names.map((name) => [`redis, ${name}`, () => fresh(redisStore(clients.get(name)).rateLimiter)] as const)
 ]
 
 const millis = (d: Duration.Duration) => Duration.toMillis(d)
@@ -163,40 +162,71 @@ describe.each(stores)("RateLimiter (%s store)", (_, makeStore) => {
     }))
 })
 
-describe.each([0, 1])("the Redis scripts decide as the memory cells (%s)", (index) => {
-  it.scoped("the same decisions and snapshots over random takes and reads", () =>
-    Effect.gen(function*() {
-      const client = clients.list[index][1]
-      let seed = 12345 + index
-      const random = () => {
-        seed = (seed * 1103515245 + 12345) % 2147483648
-        return seed / 2147483648
-      }
-      const specs: ReadonlyArray<RateLimiter.RateLimiterStore.Spec> = [
-        { name: "tb", generatedName: false, algorithm: "token-bucket", limit: 7, intervalMillis: 1000, burst: 10 },
-        { name: "tb3", generatedName: false, algorithm: "token-bucket", limit: 3, intervalMillis: 333.3, burst: 3 },
-        { name: "fw", generatedName: false, algorithm: "fixed-window", limit: 5, intervalMillis: 250, burst: 5 },
-        { name: "sw", generatedName: false, algorithm: "sliding-window", limit: 6, intervalMillis: 120, burst: 6 }
-      ]
-      for (const spec of specs) {
-        const redis = yield* redisStore(client, { prefix: `diff${index}:` }).rateLimiter.open(spec)
-        const memory = yield* RateLimiter.memoryStore().open(spec)
-        let now = 1_000_000.25
-        for (let i = 0; i < 300; i++) {
-          now += Math.floor(random() * 40) + (random() < 0.2 ? 0.5 : 0)
-          const key = random() < 0.5 ? "a" : "b"
-          const permits = Math.floor(random() * 4)
-          const [fromRedis, fromMemory] = [yield* redis.take(key, permits, now), yield* memory.take(key, permits, now)]
-          expect(fromRedis, `${spec.name} step ${i}`).toEqual(fromMemory)
-          if (i % 10 === 0) expect(yield* redis.snapshot(key, now)).toEqual(yield* memory.snapshot(key, now))
+describe.each(names.map((name, index) => [name, index] as const))(
+  "the Redis scripts decide as the memory cells (%s)",
+  (name, index) => {
+    it.scoped("the same decisions and snapshots over random takes and reads", () =>
+      Effect.gen(function*() {
+        const client = clients.get(name)
+        let seed = 12345 + index
+        const random = () => {
+          seed = (seed * 1103515245 + 12345) % 2147483648
+          return seed / 2147483648
         }
-      }
-    }))
-})
+        const specs: ReadonlyArray<RateLimiter.RateLimiterStore.Spec> = [
+          { name: "tb", generatedName: false, algorithm: "token-bucket", limit: 7, intervalMillis: 1000, burst: 10 },
+          { name: "tb3", generatedName: false, algorithm: "token-bucket", limit: 3, intervalMillis: 333.3, burst: 3 },
+          { name: "fw", generatedName: false, algorithm: "fixed-window", limit: 5, intervalMillis: 250, burst: 5 },
+          { name: "sw", generatedName: false, algorithm: "sliding-window", limit: 6, intervalMillis: 120, burst: 6 }
+        ]
+        for (const spec of specs) {
+          const redis = yield* redisStore(client, { prefix: `diff${index}:` }).rateLimiter.open(spec)
+          const memory = yield* RateLimiter.memoryStore().open(spec)
+          let now = 1_000_000.25
+          for (let i = 0; i < 300; i++) {
+            now += Math.floor(random() * 40) + (random() < 0.2 ? 0.5 : 0)
+            const key = random() < 0.5 ? "a" : "b"
+            const permits = Math.floor(random() * 4)
+            const [fromRedis, fromMemory] = [
+              yield* redis.take(key, permits, now),
+              yield* memory.take(key, permits, now)
+            ]
+            expect(fromRedis, `${spec.name} step ${i}`).toEqual(fromMemory)
+            if (i % 10 === 0) expect(yield* redis.snapshot(key, now)).toEqual(yield* memory.snapshot(key, now))
+          }
+        }
+      }))
+  }
+)
 
 describe("the Redis store", () => {
-  const client = () => clients.list[0][1]
+  const client = () => clients.get("node-redis")
   const send = (command: ReadonlyArray<string>) => client().send(command)
+
+  it.live("commands share one timeout timer, which closing the store stops: no timer keeps the process alive", () =>
+    Effect.gen(function*() {
+      const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+      const before = timers()
+      const storeScope = yield* Scope.make()
+      const store = yield* RedisStore.make({ prefix: "timer:", commandTimeout: "1 minute" }).pipe(
+        Effect.provideService(RedisClient.RedisClient, client()),
+        Scope.extend(storeScope)
+      )
+      const limiter = yield* RateLimiter.make({
+        name: "t",
+        limit: 1000,
+        interval: "1 second",
+        store: store.rateLimiter
+      })
+        .pipe(Scope.extend(storeScope))
+      yield* Effect.forEach(Array.from({ length: 200 }), () => limiter.tryAcquire(), { concurrency: 20 })
+      // (any timer of the scheduler's has run by now)
+      yield* Effect.sleep("10 millis")
+      // one timer for 200 commands, pending for the rest of its minute
+      expect(timers()).toBe(before + 1)
+      yield* Scope.close(storeScope, Exit.void)
+      expect(timers()).toBe(before)
+    }))
 
   it.scoped("keys are <prefix>limiter:<algorithm>:<name>:<key>, expiring when back at their fresh state", () =>
     Effect.gen(function*() {
@@ -230,10 +260,10 @@ describe("the Redis store", () => {
 
   it.scoped("scripts are reloaded after SCRIPT FLUSH (NOSCRIPT)", () =>
     Effect.gen(function*() {
-      for (const [, c] of clients.list) {
+      for (const c of names.map(clients.get)) {
         const limiter = yield* RateLimiter.make({
           name: "flush",
-          limit: 4,
+          limit: 2 * names.length,
           interval: "1 minute",
           store: redisStore(c, { prefix: "flush:" }).rateLimiter
         })
@@ -241,10 +271,10 @@ describe("the Redis store", () => {
         yield* c.send(["SCRIPT", "FLUSH"])
         yield* limiter.acquire()
       }
-      // both clients took from the one shared key
+      // every client took from the one shared key
       const limiter = yield* RateLimiter.make({
         name: "flush",
-        limit: 4,
+        limit: 2 * names.length,
         interval: "1 minute",
         onExceeded: "fail",
         store: redisStore(client(), { prefix: "flush:" }).rateLimiter
@@ -254,7 +284,9 @@ describe("the Redis store", () => {
 
   it.live("time \"redis\": instances in two stores share one limit on the server's clock", () =>
     Effect.gen(function*() {
-      const [a, b] = clients.list.map(([, c]) => redisStore(c, { prefix: "servertime:", time: "redis" }).rateLimiter)
+      const [a, b] = [clients.get("node-redis"), clients.get("ioredis")].map((c) =>
+        redisStore(c, { prefix: "servertime:", time: "redis" }).rateLimiter
+      )
       const options = {
         name: "shared",
         algorithm: "fixed-window",

@@ -9,7 +9,6 @@ import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type * as RedisClient from "../RedisClient.js"
 import { script } from "./circuitBreakerScript.js"
 import type { Health } from "./health.js"
 import type { Settings } from "./options.js"
@@ -48,12 +47,10 @@ interface Reply {
 }
 
 /** @internal */
-export const make =
-  (client: RedisClient.RedisClient, settings: Settings, health: Health): CircuitBreaker.Store.Factory => (config) =>
-    open(client, settings, health, config)
+export const make = (settings: Settings, health: Health): CircuitBreaker.Store.Factory => (config) =>
+  open(settings, health, config)
 
 const open = (
-  client: RedisClient.RedisClient,
   settings: Settings,
   health: Health,
   config: CircuitBreaker.Store.Config
@@ -83,17 +80,29 @@ const open = (
     /** the state this process saw last: transitions made elsewhere are reported from it */
     let seen: State = config.initialState?.state ?? "Closed"
 
-    const call = (now: number, op: string, rest: ReadonlyArray<string> = []) =>
-      Effect.map(
-        Script.run(client, script, keys, [
+    /**
+     * Runs operation `op` on Redis and answers with `answer` of its reply, or, while Redis is
+     * unavailable, with `fallback`.
+     */
+    const call = <A>(
+      now: number,
+      op: string,
+      answer: (reply: Reply) => A,
+      fallback: () => Effect.Effect<A>,
+      rest: ReadonlyArray<string> = ["0", "0", "0", "", "0"]
+    ): Effect.Effect<A> =>
+      health.call(
+        script,
+        Script.command(script, keys, [
           String(now),
           settings.time === "redis" ? "1" : "0",
           op,
           ...fixed,
-          ...(rest.length > 0 ? rest : ["0", "0", "0", "", "0"]),
+          ...rest,
           initial
         ]),
-        (raw) => parse(raw as ReadonlyArray<string>, now)
+        (raw) => answer(parse(raw as ReadonlyArray<string>, now)),
+        fallback
       )
 
     const parse = (raw: ReadonlyArray<string>, callerNow: number): Reply => {
@@ -119,25 +128,23 @@ const open = (
       }
     }
 
-    /** Runs an operation on Redis, or on the outage's answer. */
-    const run = <A>(operation: Effect.Effect<A, RedisClient.RedisError>, fallback: Effect.Effect<A>) =>
-      health.run(operation, fallback)
-
     const toResult = (reply: Reply): Result => {
       seen = reply.state
       return { state: reply.state, transitions: reply.transitions, opened: reply.opened }
     }
 
     const unavailableState: State = settings.onUnavailable === "fail-closed" ? "Open" : "Closed"
-    const unavailable = (fromLocal: (store: Store) => Effect.Effect<Result>): Effect.Effect<Result> =>
+    const unavailable = (fromLocal: (store: Store) => Effect.Effect<Result>) => (): Effect.Effect<Result> =>
       local !== undefined
         ? fromLocal(local)
         : Effect.succeed({ state: unavailableState, transitions: [], opened: false })
 
     const store: Store = {
       admit: (now) =>
-        run(
-          Effect.map(call(now, "admit"), (reply): Admission => {
+        call(
+          now,
+          "admit",
+          (reply): Admission => {
             const result = toResult(reply)
             const [verdict, generation, lease, rejected, retryAfter] = reply.extra
             return verdict === "Admitted"
@@ -153,8 +160,8 @@ const open = (
                 retryAfterMillis: Number(retryAfter),
                 transitions: result.transitions
               }
-          }),
-          Effect.suspend((): Effect.Effect<Admission> => {
+          },
+          (): Effect.Effect<Admission> => {
             if (local !== undefined) {
               return Effect.map(local.admit(now), (a) => a._tag === "Admitted" ? { ...a, [UNAVAILABLE]: true } : a)
             }
@@ -173,7 +180,7 @@ const open = (
               retryAfterMillis: Math.max(health.retryAfterMillis(), 1),
               transitions: []
             }))
-          })
+          }
         ),
       record: (ticket, outcome, slow, now, breakMillis) => {
         if (UNAVAILABLE in ticket) {
@@ -181,32 +188,32 @@ const open = (
             ? local.record(ticket, outcome, slow, now, breakMillis)
             : Effect.succeed({ state: unavailableState, transitions: [], opened: false })
         }
-        return run(
-          Effect.map(
-            call(now, "record", [
-              String(breakMillis),
-              String(ticket.generation),
-              String(ticket.lease),
-              outcome,
-              slow ? "1" : "0"
-            ]),
-            toResult
-          ),
+        return call(
+          now,
+          "record",
+          toResult,
           // admitted on Redis: its outcome is lost with the outage, never recorded locally
-          Effect.succeed({ state: local === undefined ? unavailableState : seen, transitions: [], opened: false })
+          () =>
+            Effect.succeed({ state: local === undefined ? unavailableState : seen, transitions: [], opened: false }),
+          [String(breakMillis), String(ticket.generation), String(ticket.lease), outcome, slow ? "1" : "0"]
         )
       },
-      observe: (now) => run(Effect.map(call(now, "observe"), toResult), unavailable((s) => s.observe(now))),
+      observe: (now) => call(now, "observe", toResult, unavailable((s) => s.observe(now))),
       trip: (now, breakMillis) =>
-        run(
-          Effect.map(call(now, "trip", [String(breakMillis), "0", "0", "", "0"]), toResult),
-          unavailable((s) => s.trip(now, breakMillis))
-        ),
-      isolate: (now) => run(Effect.map(call(now, "isolate"), toResult), unavailable((s) => s.isolate(now))),
-      reset: (now) => run(Effect.map(call(now, "reset"), toResult), unavailable((s) => s.reset(now))),
+        call(now, "trip", toResult, unavailable((s) => s.trip(now, breakMillis)), [
+          String(breakMillis),
+          "0",
+          "0",
+          "",
+          "0"
+        ]),
+      isolate: (now) => call(now, "isolate", toResult, unavailable((s) => s.isolate(now))),
+      reset: (now) => call(now, "reset", toResult, unavailable((s) => s.reset(now))),
       snapshot: (now) =>
-        run(
-          Effect.map(call(now, "snapshot"), (reply): CircuitBreaker.Snapshot => {
+        call(
+          now,
+          "snapshot",
+          (reply): CircuitBreaker.Snapshot => {
             const [openedAt, breakOf, successes, counts] = reply.extra
             return {
               state: reply.state,
@@ -215,16 +222,17 @@ const open = (
               halfOpenSuccesses: Number(successes),
               counts: JSON.parse(counts)
             }
-          }),
-          local !== undefined
-            ? local.snapshot(now)
-            : Effect.succeed({
-              state: unavailableState,
-              openedAt: now,
-              breakMillis: 0,
-              halfOpenSuccesses: 0,
-              counts: {}
-            })
+          },
+          () =>
+            local !== undefined
+              ? local.snapshot(now)
+              : Effect.succeed({
+                state: unavailableState,
+                openedAt: now,
+                breakMillis: 0,
+                halfOpenSuccesses: 0,
+                counts: {}
+              })
         )
     }
     return store

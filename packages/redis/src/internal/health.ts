@@ -5,59 +5,25 @@
  * answered at once by the store's `onUnavailable` policy.
  *
  * Network timing is real time, never the caller's Clock: a `TestClock` must neither stall nor
- * fire an I/O timeout. The back-off reads Effect's default (live) Clock, taken explicitly
- * (`Clock.make()`). The timeout is `AbortSignal.timeout`, a Node timer in real time, raced
- * with the command in one `Effect.async`: `Effect.timeout` under the live Clock would do the
- * same, but its race of two fibers per command measured ten times slower (about 500 against
- * 5,000 commands per second here), far more than the round trip it guards.
+ * fire an I/O timeout. The back-off and the timeouts (`deadlines.ts`) read Effect's default
+ * (live) Clock, taken explicitly (`Clock.make()`).
  */
 import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceEvent } from "@effect-resilience/core/ResilienceEvent"
 import * as ResilienceMetrics from "@effect-resilience/core/ResilienceMetrics"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import type { RedisError } from "../RedisClient.js"
-
-/** The live clock, for the back-off only. */
-const realClock: Clock.Clock = Clock.make()
+import type { Start } from "./client.js"
+import { Deadlines } from "./deadlines.js"
+import * as Script from "./script.js"
 
 /** @internal */
 export class CommandTimeout extends Data.TaggedError("CommandTimeout")<{ readonly millis: number }> {}
-
-/**
- * `command` failing with `CommandTimeout` once `millis` of real time have passed. The command
- * needs no context (it is a client's I/O), so it runs on its own, cancelled when the caller is
- * interrupted.
- *
- * @internal
- */
-export const withTimeout = <A, E>(command: Effect.Effect<A, E>, millis: number): Effect.Effect<A, E | CommandTimeout> =>
-  Effect.async<A, E | CommandTimeout>((resume) => {
-    let settled = false
-    const signal = AbortSignal.timeout(millis)
-    const onTimeout = () => {
-      if (settled) return
-      settled = true
-      cancel()
-      resume(Effect.fail(new CommandTimeout({ millis })))
-    }
-    const cancel = Effect.runCallback(command, {
-      onExit: (exit) => {
-        if (settled) return
-        settled = true
-        signal.removeEventListener("abort", onTimeout)
-        resume(exit)
-      }
-    })
-    signal.addEventListener("abort", onTimeout, { once: true })
-    return Effect.sync(() => {
-      settled = true
-      signal.removeEventListener("abort", onTimeout)
-      cancel()
-    })
-  })
 
 const timeouts = ResilienceMetrics.storeErrors.pipe(Metric.tagged("store", "redis"), Metric.tagged("reason", "timeout"))
 const errors = ResilienceMetrics.storeErrors.pipe(Metric.tagged("store", "redis"), Metric.tagged("reason", "error"))
@@ -69,42 +35,87 @@ export class Health {
   /** while down: the real time (millis) at which one command may try Redis again */
   retryAt = 0
   readonly backoffMillis: number
+  private readonly deadlines: Deadlines
 
-  constructor(readonly policyName: string, readonly timeoutMillis: number) {
+  constructor(readonly policyName: string, readonly timeoutMillis: number, private readonly send: Start) {
     this.backoffMillis = 10 * timeoutMillis
+    this.deadlines = new Deadlines(timeoutMillis)
   }
 
   /** Real millis until Redis is tried again: the `retryAfter` of a `"fail-closed"` rejection. */
   retryAfterMillis(): number {
-    return Math.max(0, this.retryAt - realClock.unsafeCurrentTimeMillis())
+    return Math.max(0, this.retryAt - this.deadlines.now())
   }
 
   /**
-   * Runs `command` if Redis may be tried now, else (or when it fails or times out) answers with
-   * `fallback`. Interruption is not a failure: it propagates and changes nothing.
+   * Runs `command` (`EVALSHA` of `script`, see `Script.command`) and answers with its reply
+   * through `parse`, if Redis may be tried now; else, or when the command fails or takes longer
+   * than `commandTimeout` of real time, answers with `fallback`. Interrupting the caller
+   * abandons the command (one already sent may still run in Redis) and changes nothing else.
+   *
+   * One `Effect.async` per command, and no fiber or timer of its own (see `deadlines.ts`): this
+   * is every decision's path.
    */
-  run<A>(command: Effect.Effect<A, RedisError>, fallback: Effect.Effect<A>): Effect.Effect<A> {
-    return Effect.suspend(() => {
-      const realNow = realClock.unsafeCurrentTimeMillis()
+  call<A>(
+    script: Script.Script,
+    command: ReadonlyArray<string>,
+    parse: (reply: unknown) => A,
+    fallback: () => Effect.Effect<A>
+  ): Effect.Effect<A> {
+    return Effect.async<A>((resume) => {
       if (this.down) {
-        if (realNow < this.retryAt) return fallback
+        const realNow = this.deadlines.now()
+        if (realNow < this.retryAt) return resume(fallback())
         // this call tries Redis; the others keep falling back until it answers
         this.retryAt = realNow + this.backoffMillis
       }
-      return withTimeout(command, this.timeoutMillis).pipe(
-        Effect.matchEffect({
-          onFailure: (error) => Effect.zipRight(this.failed(error), fallback),
-          onSuccess: (value) => this.down ? Effect.as(this.recovered(), value) : Effect.succeed(value)
-        })
-      )
+      let settled = false
+      let abandon = (): void => {}
+      const deadline = this.deadlines.add(() => {
+        if (settled) return
+        settled = true
+        abandon()
+        resume(Effect.zipRight(this.failed(new CommandTimeout({ millis: this.timeoutMillis })), fallback()))
+      })
+      abandon = Script.start(this.send, script, command, (exit) => {
+        if (settled) return
+        settled = true
+        deadline.cancel()
+        if (Exit.isSuccess(exit)) {
+          let value: A
+          try {
+            value = parse(exit.value)
+          } catch (defect) {
+            return resume(Effect.die(defect))
+          }
+          return resume(this.down ? Effect.as(this.recovered(), value) : Effect.succeed(value))
+        }
+        const error = Cause.failureOption(exit.cause)
+        // a defect or interruption of a user's client: not an outage
+        resume(
+          error._tag === "Some"
+            ? Effect.zipRight(this.failed(error.value), fallback())
+            : Effect.failCause(Cause.stripFailures(exit.cause))
+        )
+      })
+      return Effect.sync(() => {
+        settled = true
+        deadline.cancel()
+        abandon()
+      })
     })
+  }
+
+  /** Stops the timeouts' timer: the store's scope is closing. */
+  get close(): Effect.Effect<void> {
+    return this.deadlines.close
   }
 
   private failed(error: RedisError | CommandTimeout): Effect.Effect<void> {
     const count = Metric.increment(error._tag === "CommandTimeout" ? timeouts : errors)
     if (this.down) return count
     this.down = true
-    this.retryAt = realClock.unsafeCurrentTimeMillis() + this.backoffMillis
+    this.retryAt = this.deadlines.now() + this.backoffMillis
     return Effect.zipRight(
       count,
       Effect.flatMap(Clock.currentTimeMillis, (at) =>

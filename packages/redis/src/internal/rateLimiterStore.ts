@@ -7,7 +7,6 @@ import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type * as RedisClient from "../RedisClient.js"
 import type { Health } from "./health.js"
 import type { Settings } from "./options.js"
 import { scripts } from "./rateLimiterScripts.js"
@@ -73,15 +72,13 @@ const fresh = (spec: Spec, now: number): Snapshot => {
 
 /** @internal */
 export const make = (
-  client: RedisClient.RedisClient,
   settings: Settings,
   health: Health
 ): RateLimiter.RateLimiterStore => ({
-  open: (spec) => open(client, settings, health, spec)
+  open: (spec) => open(settings, health, spec)
 })
 
 const open = (
-  client: RedisClient.RedisClient,
   settings: Settings,
   health: Health,
   spec: Spec
@@ -100,13 +97,9 @@ const open = (
     const script = scripts[spec.algorithm]
     const serverTime = settings.time === "redis"
     const keyOf = (key: string) => `${settings.prefix}limiter:${spec.algorithm}:${spec.name}:${key}`
-    const args = (now: number, permits: string) => [
-      serverTime ? "" : String(now),
-      String(spec.limit),
-      String(spec.intervalMillis),
-      String(spec.burst),
-      permits
-    ]
+    const fixedArgs = [String(spec.limit), String(spec.intervalMillis), String(spec.burst)]
+    const command = (key: string, now: number, permits: string) =>
+      Script.command(script, [keyOf(key)], [serverTime ? "" : String(now), ...fixedArgs, permits])
 
     // `"local"`: an in-memory limiter with this process's share of the limit
     const local = settings.onUnavailable === "local"
@@ -138,17 +131,13 @@ const open = (
 
     const handle: Handle = {
       take: (key, permits, now) =>
-        health.run(
-          Effect.map(Script.run(client, script, [keyOf(key)], args(now, String(permits))), toDecision),
-          unavailableTake(key, permits, now)
-        ),
+        health.call(script, command(key, now, String(permits)), toDecision, () => unavailableTake(key, permits, now)),
       snapshot: (key, now) =>
-        health.run(
-          Effect.map(
-            Script.run(client, script, [keyOf(key)], args(now, "snapshot")),
-            (reply) => toSnapshot(spec, reply, now, serverTime)
-          ),
-          unavailableSnapshot(key, now)
+        health.call(
+          script,
+          command(key, now, "snapshot"),
+          (reply) => toSnapshot(spec, reply, now, serverTime),
+          () => unavailableSnapshot(key, now)
         ),
       // another process may be using the key: it expires instead
       delete: () => Effect.void

@@ -3,9 +3,12 @@
  * `EVAL` that finds it missing (`NOSCRIPT`: a restarted or flushed server), after which the
  * server keeps it in its cache.
  */
-import * as Effect from "effect/Effect"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import { createHash } from "node:crypto"
 import type * as RedisClient from "../RedisClient.js"
+import type { Start } from "./client.js"
 
 /** @internal */
 export interface Script {
@@ -21,24 +24,42 @@ export const make = (name: string, source: string): Script => ({
   sha1: createHash("sha1").update(source).digest("hex")
 })
 
-const isNoScript = (error: RedisClient.RedisError): boolean => error.message.startsWith("NOSCRIPT")
+/** The server does not know the script: its reply starts `NOSCRIPT` (a client may prefix it). */
+const isNoScript = (exit: Exit.Exit<unknown, RedisClient.RedisError>): boolean =>
+  Exit.isFailure(exit) &&
+  Option.exists(Cause.failureOption(exit.cause), (error) => /\bNOSCRIPT\b/.test(error.message))
 
 /**
- * Runs `script` on `keys` and `args`: `EVALSHA`, and `EVAL` (which loads it) when the server
- * does not know it.
+ * The `EVALSHA` command of `script` on `keys` and `args`.
  *
  * @internal
  */
-export const run = (
-  client: RedisClient.RedisClient,
+export const command = (
   script: Script,
   keys: ReadonlyArray<string>,
   args: ReadonlyArray<string>
-): Effect.Effect<unknown, RedisClient.RedisError> => {
-  const tail = [String(keys.length), ...keys, ...args]
-  return Effect.catchIf(
-    client.send(["EVALSHA", script.sha1, ...tail]),
-    isNoScript,
-    () => client.send(["EVAL", script.source, ...tail])
-  )
+): Array<string> => ["EVALSHA", script.sha1, String(keys.length), ...keys, ...args]
+
+/**
+ * Starts `command` (`EVALSHA` of `script`), and `EVAL` (which loads the script) when the server
+ * does not know it. Calls `done` once, unless the returned function abandons it first.
+ *
+ * @internal
+ */
+export const start = (
+  send: Start,
+  script: Script,
+  command: ReadonlyArray<string>,
+  done: (exit: Exit.Exit<unknown, RedisClient.RedisError>) => void
+): () => void => {
+  let abandoned = false
+  let cancel = send(command, (exit) => {
+    if (abandoned) return
+    if (isNoScript(exit)) cancel = send(["EVAL", script.source, ...command.slice(2)], done)
+    else done(exit)
+  })
+  return () => {
+    abandoned = true
+    cancel()
+  }
 }

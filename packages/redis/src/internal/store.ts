@@ -6,6 +6,7 @@ import type * as Scope from "effect/Scope"
 import { RedisClient } from "../RedisClient.js"
 import type * as RedisStore from "../RedisStore.js"
 import * as circuitBreakerStore from "./circuitBreakerStore.js"
+import { starter } from "./client.js"
 import { Health } from "./health.js"
 import * as options from "./options.js"
 import * as rateLimiterStore from "./rateLimiterStore.js"
@@ -15,11 +16,13 @@ export const make = (
   storeOptions?: RedisStore.Options
 ): Effect.Effect<RedisStore.RedisStore, never, RedisClient | Scope.Scope> => {
   const settings = options.validate(storeOptions)
-  return Effect.map(RedisClient, (client) => {
-    const health = new Health(`redis:${settings.prefix}`, settings.commandTimeoutMillis)
+  return Effect.gen(function*() {
+    const client = yield* RedisClient
+    const health = new Health(`redis:${settings.prefix}`, settings.commandTimeoutMillis, starter(client))
+    yield* Effect.addFinalizer(() => health.close)
     return {
-      rateLimiter: rateLimiterStore.make(client, settings, health),
-      circuitBreaker: circuitBreakerStore.make(client, settings, health)
+      rateLimiter: rateLimiterStore.make(settings, health),
+      circuitBreaker: circuitBreakerStore.make(settings, health)
     }
   })
 }
