@@ -53,7 +53,7 @@ export const RedisClient: Context.Tag<RedisClient, RedisClient> = Context.Generi
  * @category models
  */
 export interface NodeRedisLike {
-  readonly sendCommand: (args: Array<string>) => Promise<unknown>
+  readonly sendCommand: (args: Array<string>, options: { readonly timeout: number }) => Promise<unknown>
   readonly on: (event: "error", listener: (error: unknown) => void) => unknown
 }
 
@@ -70,7 +70,10 @@ export interface IoredisLike {
 
 /**
  * Wraps a node-redis client that you own (connect it, and close it when you are done). Adds an
- * `"error"` listener, so a connection error never crashes the process.
+ * `"error"` listener, so a connection error never crashes the process. Commands sent through it
+ * carry no node-redis timeout (`{ timeout: 0 }`): the stores bound each by their
+ * `commandTimeout`, and a command they give up on stays in the client's queue until its reply
+ * comes or the connection closes.
  *
  * @example
  * ```ts

@@ -18,6 +18,8 @@ const toRedisError = (cause: unknown): RedisError =>
 
 const ignore = (): void => {}
 
+const withoutTimeout = { timeout: 0 } as const
+
 type Send = (command: ReadonlyArray<string>) => Promise<unknown>
 
 /** The promise-returning command call of each adapter's client. */
@@ -61,7 +63,9 @@ export const starter = (client: RedisClient.RedisClient): Start => {
 /** @internal */
 export const fromNodeRedis = (client: RedisClient.NodeRedisLike): RedisClient.RedisClient => {
   client.on("error", ignore)
-  return adapt((command) => client.sendCommand(command as Array<string>))
+  // node-redis 6 arms a timer per command (5 s by default), which halved the decisions per
+  // second; the stores bound every command by `commandTimeout` themselves
+  return adapt((command) => client.sendCommand(command as Array<string>, withoutTimeout))
 }
 
 /** @internal */
