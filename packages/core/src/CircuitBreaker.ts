@@ -338,6 +338,8 @@ export const failureRate: (options: FailureRateOptions) => FailureRatePolicy = t
  * all of them): it then reports instants (transitions' `at`, a snapshot's `openedAt`) shifted
  * into the caller's frame, by the caller's `now` minus the server's time measured in the same
  * call, and shifts instants going in (`initialState`) the other way; durations are durations.
+ * A time window's buckets, numbered `floor(t / bucketMillis)` on the clock that counted them,
+ * are renumbered the same way, to the nearest bucket.
  * Transitions made by other processes are reported at the next operation here, as one
  * transition from the last state this process saw.
  *

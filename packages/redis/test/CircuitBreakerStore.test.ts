@@ -187,6 +187,31 @@ describe("breakers in two processes share one state", () => {
       )
     }))
 
+  it.scoped("time \"redis\": a time window's initial counts and its snapshot are moved between the clocks", () =>
+    Effect.gen(function*() {
+      // the breakers run on TestClock (now: 0), the server's clock is today: decades apart
+      const trip = CircuitBreaker.failureRate({
+        threshold: 0.5,
+        minimumCalls: 4,
+        window: { duration: "10 seconds", buckets: 10 }
+      })
+      const store = redisStore(clients.get("node-redis"), { prefix: "cbframe:", time: "redis" })
+      // 3 calls, 2 failed, in the current bucket of the caller's clock
+      const initialState: CircuitBreaker.Snapshot = {
+        state: "Closed",
+        openedAt: 0,
+        breakMillis: 0,
+        halfOpenSuccesses: 0,
+        counts: { bucketMillis: 1000, buckets: [[0, 3, 2, 0]] }
+      }
+      const restored = yield* CircuitBreaker.make({ name: "frame", trip, initialState, store: store.circuitBreaker })
+      const snapshot = yield* restored.snapshot
+      expect(snapshot.counts).toEqual({ bucketMillis: 1000, buckets: [[0, 3, 2, 0]] })
+      // the 4th call, a failure: 3 of 4 failed, counted with the restored ones
+      yield* Effect.exit(restored.protect(Effect.fail("boom")))
+      expect(yield* restored.state).toBe("Open")
+    }))
+
   it.scoped("keys: a hash and a lease set in one hash slot, expiring when idle; Isolated never expires", () =>
     Effect.gen(function*() {
       const client = clients.get("node-redis")

@@ -151,10 +151,14 @@ if b.state == nil then
     elseif policy == "calls" then
       for _, o in ipairs(given.outcomes) do count(counts, o % 2 == 1, o >= 2) end
     else
+      -- buckets are numbered on the caller's clock: renumbered on the server's, to the nearest
+      -- bucket (one offset for all, so distinct buckets stay distinct)
+      local offset = math.floor(0.5 - shift / bucket_millis)
       for _, bucket in ipairs(given.buckets) do
-        local slot = tostring(bucket[1] % size)
+        local epoch = bucket[1] + offset
+        local slot = tostring(epoch % size)
         counts.epochs[slot], counts.totals[slot], counts.failures[slot], counts.slow[slot] =
-          bucket[1], bucket[2], bucket[3], bucket[4]
+          epoch, bucket[2], bucket[3], bucket[4]
       end
     end
   end

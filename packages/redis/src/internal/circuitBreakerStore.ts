@@ -37,6 +37,21 @@ const policyArgs = (trip: CircuitBreaker.TripPolicy): ReadonlyArray<string> => {
   return ["duration", String(buckets), ...common, String(counter.bucketMillis)]
 }
 
+/**
+ * A time window's buckets are numbered on the clock that decided (`floor(t / bucketMillis)`):
+ * from the server's clock to the caller's, to the nearest bucket, as the script does the other
+ * way for an initial state. Other counts hold no instants.
+ */
+const toCallerFrame = (counts: unknown, shift: number): unknown => {
+  const window = counts as { readonly bucketMillis?: number; readonly buckets?: ReadonlyArray<ReadonlyArray<number>> }
+  if (shift === 0 || window.bucketMillis === undefined || window.buckets === undefined) return counts
+  const offset = Math.floor(0.5 + shift / window.bucketMillis)
+  return {
+    bucketMillis: window.bucketMillis,
+    buckets: window.buckets.map(([epoch, ...rest]) => [epoch + offset, ...rest])
+  }
+}
+
 interface Reply {
   readonly now: number
   readonly before: State
@@ -215,12 +230,13 @@ const open = (
           "snapshot",
           (reply): CircuitBreaker.Snapshot => {
             const [openedAt, breakOf, successes, counts] = reply.extra
+            const shift = now - reply.now
             return {
               state: reply.state,
-              openedAt: Number(openedAt) + (now - reply.now),
+              openedAt: Number(openedAt) + shift,
               breakMillis: Number(breakOf),
               halfOpenSuccesses: Number(successes),
-              counts: JSON.parse(counts)
+              counts: toCallerFrame(JSON.parse(counts), shift)
             }
           },
           () =>
