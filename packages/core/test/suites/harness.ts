@@ -9,7 +9,8 @@
  * at an instant finishes its round trip to the store at that instant, as it would in memory.
  */
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
-import type * as Duration from "effect/Duration"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 
@@ -55,3 +56,87 @@ export const memoryHarnesses: ReadonlyArray<readonly [string, StoreHarness]> = [
   ["memory", memoryHarness()],
   ["memory, effectful face only", memoryHarness(() => effectfulOnly(RateLimiter.memoryStore()))]
 ]
+
+export interface IoHarnessOptions {
+  /** default false: a shared store lets evicted keys expire */
+  readonly forgetsEvictedKeys?: boolean | undefined
+  /** default 1 */
+  readonly scale?: number | undefined
+  /** how many rounds `settle` may take before it gives up with a defect; default 1,000,000 */
+  readonly maxRounds?: number | undefined
+}
+
+/** One real macrotask: lets I/O callbacks run. */
+const macrotask = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * A harness for a store answering over I/O. `makeStore` is called once per limiter the suite
+ * makes; the calls of every store it makes are counted together.
+ */
+export const ioHarness = (
+  makeStore: () => RateLimiter.RateLimiterStore,
+  options: IoHarnessOptions = {}
+): StoreHarness => {
+  const maxRounds = options.maxRounds ?? 1_000_000
+  let inFlight = 0
+  const counted = <A>(effect: Effect.Effect<A>): Effect.Effect<A> =>
+    Effect.suspend(() => {
+      inFlight++
+      return Effect.ensuring(
+        effect,
+        Effect.sync(() => {
+          inFlight--
+        })
+      )
+    })
+  const wrap = (store: RateLimiter.RateLimiterStore): RateLimiter.RateLimiterStore => ({
+    open: (spec) =>
+      Effect.map(store.open(spec), (handle) => ({
+        take: (key, permits, now) => counted(handle.take(key, permits, now)),
+        snapshot: (key, now) => counted(handle.snapshot(key, now)),
+        delete: handle.delete
+      }))
+  })
+
+  // yield, and stop once nothing has been in flight at two checks in a row; wait for I/O otherwise
+  const settle: Effect.Effect<void> = Effect.suspend(() => {
+    let quiet = 0
+    let rounds = 0
+    const loop: Effect.Effect<void> = Effect.flatMap(Effect.yieldNow(), () => {
+      if (inFlight === 0) {
+        if (++quiet >= 2) return Effect.void
+        return loop
+      }
+      quiet = 0
+      if (++rounds > maxRounds) {
+        return Effect.dieMessage(`${inFlight} store calls still in flight after ${maxRounds} rounds`)
+      }
+      return Effect.zipRight(macrotask, loop)
+    })
+    return loop
+  })
+
+  const advance = (duration: Duration.DurationInput): Effect.Effect<void> =>
+    Effect.flatMap(TestClock.currentTimeMillis, (start) => {
+      const target = start + Duration.toMillis(Duration.decode(duration))
+      const step: Effect.Effect<void> = Effect.zipRight(
+        settle,
+        Effect.flatMap(Effect.zip(TestClock.currentTimeMillis, TestClock.sleeps()), ([now, sleeps]) => {
+          let next = Infinity
+          for (const at of Chunk.toReadonlyArray(sleeps)) if (at > now && at <= target && at < next) next = at
+          if (next === Infinity) return Effect.zipRight(TestClock.setTime(target), settle)
+          return Effect.zipRight(TestClock.setTime(next), step)
+        })
+      )
+      return step
+    })
+
+  return {
+    kind: "io",
+    makeStore: () => wrap(makeStore()),
+    settle,
+    advance,
+    forgetsEvictedKeys: options.forgetsEvictedKeys ?? false,
+    scale: options.scale ?? 1
+  }
+}
