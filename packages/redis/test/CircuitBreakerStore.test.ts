@@ -5,44 +5,22 @@
  */
 import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
-import * as RedisClient from "@effect-resilience/redis/RedisClient"
-import * as RedisStore from "@effect-resilience/redis/RedisStore"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import { type Clients, connect, names } from "./utils/clients.js"
-import { type RedisServer, startServer } from "./utils/server.js"
+import { names } from "./utils/clients.js"
+import { useRedis } from "./utils/fixture.js"
 
-let server: RedisServer
-let clients: Clients
-const scope = Effect.runSync(Scope.make())
 /** the live clock, for real pauses while the test's breakers run on TestClock */
 const realClock = Effect.runSync(Effect.clock)
-
-beforeAll(async () => {
-  server = await startServer()
-  clients = await connect(server.url)
-})
-
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  await clients?.close()
-  await server?.stop()
-})
-
-const redisStore = (client: RedisClient.RedisClient, options: RedisStore.Options = {}): RedisStore.RedisStore =>
-  Effect.runSync(
-    RedisStore.make({ prefix: "cb:", time: "app", commandTimeout: "1 minute", ...options }).pipe(
-      Effect.provideService(RedisClient.RedisClient, client),
-      Effect.provideService(Scope.Scope, scope)
-    )
-  )
+const fixture = useRedis({ prefix: "cb:" })
+const redisStore = fixture.store
+const clients = { get: fixture.client }
 
 const policies: ReadonlyArray<readonly [string, CircuitBreaker.TripPolicy]> = [
   ["consecutive", CircuitBreaker.consecutive(3)],

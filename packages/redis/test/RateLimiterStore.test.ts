@@ -8,7 +8,7 @@ import * as Resilience from "@effect-resilience/core/Resilience"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import * as RedisClient from "@effect-resilience/redis/RedisClient"
 import * as RedisStore from "@effect-resilience/redis/RedisStore"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -17,38 +17,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import { type Clients, connect, names } from "./utils/clients.js"
-import { type RedisServer, startServer } from "./utils/server.js"
+import { names } from "./utils/clients.js"
+import { fresh, useRedis } from "./utils/fixture.js"
 
-let server: RedisServer
-let clients: Clients
-const scope = Effect.runSync(Scope.make())
-
-beforeAll(async () => {
-  server = await startServer()
-  clients = await connect(server.url)
-})
-
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  await clients?.close()
-  await server?.stop()
-})
-
-let instances = 0
-
-const redisStore = (client: RedisClient.RedisClient, options: RedisStore.Options = {}): RedisStore.RedisStore =>
-  Effect.runSync(
-    RedisStore.make({ prefix: "test:", time: "app", commandTimeout: "1 minute", ...options }).pipe(
-      Effect.provideService(RedisClient.RedisClient, client),
-      Effect.provideService(Scope.Scope, scope)
-    )
-  )
-
-/** Each limiter the suite makes gets state of its own on Redis, as on the memory store. */
-const fresh = (store: RateLimiter.RateLimiterStore): RateLimiter.RateLimiterStore => ({
-  open: (spec) => store.open({ ...spec, name: `${spec.name}-${++instances}`, generatedName: false })
-})
+const fixture = useRedis({ prefix: "test:" })
+const redisStore = fixture.store
+const clients = { get: fixture.client }
 
 const stores: ReadonlyArray<readonly [string, () => RateLimiter.RateLimiterStore]> = [
   ["memory", RateLimiter.memoryStore],
