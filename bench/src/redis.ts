@@ -90,7 +90,9 @@ const main = async () => {
 }
 
 const measure = async (url: string) => {
-  const nodeRedis = createClient({ url })
+  // without node-redis 6's per-command timer (an AbortSignal.timeout each, 5 s by default), so
+  // rate-limiter-flexible runs at its best; our adapter turns it off for the store's commands
+  const nodeRedis = createClient({ url, commandOptions: { timeout: 0 } })
   await nodeRedis.connect()
   const ioredis = new Redis(url)
   const scope = Effect.runSync(Scope.make())
