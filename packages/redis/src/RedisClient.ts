@@ -47,7 +47,8 @@ export const RedisClient: Context.Tag<RedisClient, RedisClient> = Context.Generi
 )
 
 /**
- * What `fromNodeRedis` needs of a node-redis client (`createClient()` from `redis` 6.x).
+ * What `fromNodeRedis` needs of a node-redis client (`createClient()` from `redis` 5.x/6.x;
+ * prefer 6: a 5.9.0 client was seen to stop answering after a server restart).
  *
  * @since 0.1.0
  * @category models
