@@ -1,32 +1,15 @@
 import * as Bulkhead from "@effect-resilience/core/Bulkhead"
 import * as CircuitBreaker from "@effect-resilience/core/CircuitBreaker"
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import { describe, expect, it } from "vitest"
 import { Keys } from "../src/internal/keyed.js"
+import { ManualClock } from "./utils/clock.js"
 
 const KEYS = ["k0", "k1", "k2", "k3", "k4", "k5"]
 const key = FastCheck.constantFrom(...KEYS)
-
-/** A clock moved by hand: nothing here sleeps. */
-class ManualClock implements Clock.Clock {
-  readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
-  now = 0
-  unsafeCurrentTimeMillis(): number {
-    return this.now
-  }
-  unsafeCurrentTimeNanos(): bigint {
-    return BigInt(Math.round(this.now * 1_000_000))
-  }
-  currentTimeMillis = Effect.sync(() => this.now)
-  currentTimeNanos = Effect.sync(() => this.unsafeCurrentTimeNanos())
-  sleep(): Effect.Effect<void> {
-    return Effect.never
-  }
-}
 
 describe("keyed instances: properties", () => {
   it("Keys: pinned keys are never forgotten; the map holds at most max(maxKeys, pinned + 1) keys", () => {

@@ -2,7 +2,6 @@ import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import { ResilienceConfigError } from "@effect-resilience/core/ResilienceError"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -10,6 +9,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import { memoryHarnesses } from "./suites/harness.js"
 import { rateLimiterDecideSuite } from "./suites/rateLimiterDecide.js"
+import { ManualClock } from "./utils/clock.js"
 
 // Every store runs the same suite: the memory store here, the Redis store in its own package.
 describe.each(memoryHarnesses)("RateLimiter.decide (%s store)", (_, harness) => rateLimiterDecideSuite(harness))
@@ -26,23 +26,6 @@ describe("RateLimiter.decide", () => {
         )
       }
     }))
-
-  /** A clock moved by hand: decide and tryAcquire never sleep. */
-  class ManualClock implements Clock.Clock {
-    readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
-    now = 0
-    unsafeCurrentTimeMillis(): number {
-      return this.now
-    }
-    unsafeCurrentTimeNanos(): bigint {
-      return BigInt(Math.round(this.now * 1_000_000))
-    }
-    currentTimeMillis = Effect.sync(() => this.now)
-    currentTimeNanos = Effect.sync(() => this.unsafeCurrentTimeNanos())
-    sleep(): Effect.Effect<void> {
-      return Effect.never
-    }
-  }
 
   it("property: decide agrees with tryAcquire, and its retryAfter and resetAfter are exact", () => {
     FastCheck.assert(

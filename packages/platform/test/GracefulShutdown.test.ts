@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { createServer } from "node:http"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { eventually, realSleep } from "./utils/server.js"
 
 describe("GracefulShutdown (in process)", () => {

@@ -7,7 +7,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { serve } from "./utils/serve.js"
 import { realSleep } from "./utils/server.js"
 

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { serve } from "./utils/serve.js"
 import { eventually, makeServer } from "./utils/server.js"
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { serve } from "./utils/serve.js"
 import { eventually, realSleep } from "./utils/server.js"
 

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { eventually, makeServer, type Script } from "./utils/server.js"
 
 const setup = (script: Script, options?: Partial<CircuitBreaker.CircuitBreaker.Options>) =>

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
-import { expectConfigError } from "./utils/config.js"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { eventually, makeServer } from "./utils/server.js"
 
 describe("ResilientHttpClient.withBulkhead", () => {

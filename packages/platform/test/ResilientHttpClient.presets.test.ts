@@ -13,9 +13,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { expectConfigError } from "../../core/test/utils/config.js"
+import { metricValue } from "../../core/test/utils/metrics.js"
 import { runWithTestClock } from "./utils/clock.js"
-import { expectConfigError } from "./utils/config.js"
-import { metricValue } from "./utils/metrics.js"
 import { eventually, makeServer, type Script } from "./utils/server.js"
 
 const statuses = (list: ReadonlyArray<number>): Script => list.map((status) => ({ status }))

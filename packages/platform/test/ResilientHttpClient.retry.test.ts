@@ -13,8 +13,8 @@ import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import { expectConfigError } from "../../core/test/utils/config.js"
 import { awaitSleeper, runWithTestClock } from "./utils/clock.js"
-import { expectConfigError } from "./utils/config.js"
 import { makeServer, type Script } from "./utils/server.js"
 
 const every100ms = Schedule.spaced("100 millis")
