@@ -10,42 +10,14 @@ import * as RedisStore from "@effect-resilience/redis/RedisStore"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
-import { spawn, spawnSync } from "node:child_process"
-import * as net from "node:net"
+import { spawnSync } from "node:child_process"
 import { RateLimiterRedis } from "rate-limiter-flexible"
 import { createClient } from "redis"
+// the Redis tests' launcher: a redis-server of our own on a free loopback port, persistence off
+import { startServer } from "../../packages/redis/test/utils/server.js"
 
 const smoke = process.argv.includes("--smoke")
 const SECONDS = smoke ? 0.3 : 3
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-
-const startServer = async () => {
-  const port = await freePort()
-  const child = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no"
-  ])
-  await new Promise<void>((resolve) =>
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("Ready to accept connections")) resolve()
-    })
-  )
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
-}
 
 /** Runs `concurrency` loops of `decide` for SECONDS; decisions per second. */
 const rate = async (concurrency: number, decide: () => Promise<unknown>): Promise<number> => {
@@ -85,7 +57,7 @@ const main = async () => {
   try {
     await measure(server.url)
   } finally {
-    server.stop()
+    await server.stop()
   }
 }
 

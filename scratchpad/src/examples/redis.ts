@@ -12,39 +12,11 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { spawn, spawnSync } from "node:child_process"
-import * as net from "node:net"
+import { spawnSync } from "node:child_process"
+import { startServer } from "../../../packages/redis/test/utils/server.js"
 
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-/** A redis-server of our own, persistence off, stopped with the scope. */
-const redisServer = Effect.acquireRelease(
-  Effect.flatMap(freePort, (port) =>
-    Effect.async<{ readonly url: string; readonly stop: () => void }>((resume) => {
-      const child = spawn("redis-server", [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no"
-      ])
-      child.stdout.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("Ready to accept connections")) {
-          resume(Effect.succeed({ url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }))
-        }
-      })
-    })),
-  (server) => Effect.sync(() => server.stop())
-)
+/** A redis-server of our own (the Redis tests' launcher), persistence off, stopped with the scope. */
+const redisServer = Effect.acquireRelease(Effect.promise(startServer), (server) => Effect.promise(server.stop))
 
 /**
  * One "process": its own client and store. The client connects in the background; its first

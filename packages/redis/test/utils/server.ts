@@ -78,6 +78,8 @@ export const startServer = async (): Promise<RedisServer> => {
   }
   const port = await freePort()
   let child = await launch(port)
+  // a run that ends without stopping it (a failed hook, a killed worker) leaves no server behind
+  process.once("exit", () => child.kill("SIGKILL"))
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
