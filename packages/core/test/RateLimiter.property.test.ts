@@ -1,32 +1,22 @@
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import { describe, expect, it } from "vitest"
+import { ManualClock } from "./utils/clock.js"
 
 // 1,000 cases each; each case runs on its own runtime, without the test services
 const RUNS: FastCheck.Parameters<unknown> = { numRuns: 1_000, endOnFailure: true }
 
 /**
- * A clock advanced by hand. `TestClock.adjust` waits on real timers between sleepers to let
+ * The hand-moved clock, with sleepers woken by `advanceTo`. `TestClock.adjust` waits on real timers between sleepers to let
  * fibers settle, which is too slow for thousands of cases; here fibers settle by yielding.
  */
-class ManualClock implements Clock.Clock {
-  readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
-  now = 0
+class SleepingClock extends ManualClock {
   sleepers: Array<{ readonly at: number; readonly wake: () => void }> = []
-  unsafeCurrentTimeMillis(): number {
-    return this.now
-  }
-  unsafeCurrentTimeNanos(): bigint {
-    return BigInt(Math.round(this.now * 1_000_000))
-  }
-  currentTimeMillis = Effect.sync(() => this.now)
-  currentTimeNanos = Effect.sync(() => this.unsafeCurrentTimeNanos())
-  sleep(duration: Duration.Duration): Effect.Effect<void> {
+  override sleep(duration: Duration.Duration): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
       const sleeper = { at: this.now + Duration.toMillis(duration), wake: () => resume(Effect.void) }
       this.sleepers.push(sleeper)
@@ -205,7 +195,7 @@ describe.each(stores)("RateLimiter properties (%s store)", (_, makeStore) => {
     it(`${algorithm}: tryAcquire never admits more than the bound, over random arrivals and permits`, () =>
       FastCheck.assert(
         FastCheck.property(setup(algorithm), arrivals(60), (s, calls) => {
-          const clock = new ManualClock()
+          const clock = new SleepingClock()
           const admissions: Array<Admission> = []
           Effect.gen(function*() {
             const limiter = yield* make(s, { onExceeded: "fail" })
@@ -230,7 +220,7 @@ describe.each(stores)("RateLimiter properties (%s store)", (_, makeStore) => {
         arrivals(10),
         FastCheck.option(FastCheck.integer({ min: 0, max: 3_000 }), { nil: undefined }),
         async (s, calls, maxWait) => {
-          const clock = new ManualClock()
+          const clock = new SleepingClock()
           const admitted: Array<{ readonly index: number; readonly at: number; readonly permits: number }> = []
           const rejected: Array<{ readonly index: number; readonly error: RateLimiter.RateLimited }> = []
           const arrivedAt: Array<number> = []
@@ -292,7 +282,7 @@ describe.each(stores)("RateLimiter properties (%s store)", (_, makeStore) => {
         ),
         FastCheck.option(FastCheck.integer({ min: 0, max: 2_000 }), { nil: undefined }),
         async (s, calls, maxWait) => {
-          const clock = new ManualClock()
+          const clock = new SleepingClock()
           const admitted: Array<number> = []
           const interrupted = new Set<number>()
           await Effect.gen(function*() {

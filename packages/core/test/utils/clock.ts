@@ -1,5 +1,6 @@
 /** A Clock moved by hand (`clock.now = ...`), for property tests whose policies never sleep. */
 import * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 export class ManualClock implements Clock.Clock {
@@ -13,7 +14,7 @@ export class ManualClock implements Clock.Clock {
   }
   currentTimeMillis = Effect.sync(() => this.now)
   currentTimeNanos = Effect.sync(() => this.unsafeCurrentTimeNanos())
-  sleep(): Effect.Effect<void> {
+  sleep(_duration: Duration.Duration): Effect.Effect<void> {
     return Effect.never
   }
 }
