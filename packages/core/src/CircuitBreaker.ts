@@ -339,7 +339,8 @@ export const failureRate: (options: FailureRateOptions) => FailureRatePolicy = t
  * into the caller's frame, by the caller's `now` minus the server's time measured in the same
  * call, and shifts instants going in (`initialState`) the other way; durations are durations.
  * A time window's buckets, numbered `floor(t / bucketMillis)` on the clock that counted them,
- * are renumbered the same way, to the nearest bucket.
+ * are renumbered the same way, each to the bucket holding its start: never a later one, so
+ * counts may age by up to one bucket per crossing but never land in the future.
  * Transitions made by other processes are reported at the next operation here, as one
  * transition from the last state this process saw.
  *

@@ -151,9 +151,10 @@ if b.state == nil then
     elseif policy == "calls" then
       for _, o in ipairs(given.outcomes) do count(counts, o % 2 == 1, o >= 2) end
     else
-      -- buckets are numbered on the caller's clock: renumbered on the server's, to the nearest
-      -- bucket (one offset for all, so distinct buckets stay distinct)
-      local offset = math.floor(0.5 - shift / bucket_millis)
+      -- buckets are numbered on the caller's clock: renumbered on the server's, each to the
+      -- bucket holding its start, never a later one (the caller's current bucket must not land
+      -- in the server's future, where it would not count); one offset for all
+      local offset = math.floor(-shift / bucket_millis)
       for _, bucket in ipairs(given.buckets) do
         local epoch = bucket[1] + offset
         local slot = tostring(epoch % size)

@@ -39,13 +39,14 @@ const policyArgs = (trip: CircuitBreaker.TripPolicy): ReadonlyArray<string> => {
 
 /**
  * A time window's buckets are numbered on the clock that decided (`floor(t / bucketMillis)`):
- * from the server's clock to the caller's, to the nearest bucket, as the script does the other
+ * from the server's clock to the caller's, each to the bucket holding its start (never a later
+ * one, which the caller's counter would not count yet), as the script does the other
  * way for an initial state. Other counts hold no instants.
  */
 const toCallerFrame = (counts: unknown, shift: number): unknown => {
   const window = counts as { readonly bucketMillis?: number; readonly buckets?: ReadonlyArray<ReadonlyArray<number>> }
   if (shift === 0 || window.bucketMillis === undefined || window.buckets === undefined) return counts
-  const offset = Math.floor(0.5 + shift / window.bucketMillis)
+  const offset = Math.floor(shift / window.bucketMillis)
   return {
     bucketMillis: window.bucketMillis,
     buckets: window.buckets.map(([epoch, ...rest]) => [epoch + offset, ...rest])
