@@ -151,7 +151,9 @@ describe.each(names.map((name, index) => [name, index] as const))(
           { name: "tb", generatedName: false, algorithm: "token-bucket", limit: 7, intervalMillis: 1000, burst: 10 },
           { name: "tb3", generatedName: false, algorithm: "token-bucket", limit: 3, intervalMillis: 333.3, burst: 3 },
           { name: "fw", generatedName: false, algorithm: "fixed-window", limit: 5, intervalMillis: 250, burst: 5 },
-          { name: "sw", generatedName: false, algorithm: "sliding-window", limit: 6, intervalMillis: 120, burst: 6 }
+          { name: "sw", generatedName: false, algorithm: "sliding-window", limit: 6, intervalMillis: 120, burst: 6 },
+          // many live entries: the expiry scan and the binary search over a longer state
+          { name: "sw40", generatedName: false, algorithm: "sliding-window", limit: 40, intervalMillis: 400, burst: 40 }
         ]
         for (const spec of specs) {
           const redis = yield* redisStore(client, { prefix: `diff${index}:` }).rateLimiter.open(spec)
