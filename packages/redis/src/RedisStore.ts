@@ -58,7 +58,9 @@ export interface Options {
   /**
    * The longest a command may take before Redis counts as unavailable, in (0, 1 minute]; real
    * time, never the Effect Clock. While unavailable, Redis is tried again at most once per
-   * 10 × `commandTimeout`. Default `"100 millis"`.
+   * 10 × `commandTimeout`. Default `"100 millis"`. A caller interrupted while its command is
+   * in flight returns at once; the command is left to finish or time out, and its outcome is
+   * ignored (an interruption is never an outage).
    */
   readonly commandTimeout?: Duration.DurationInput | undefined
   /** Default `"local"`. */

@@ -211,5 +211,46 @@ describe.skipIf(external !== undefined).each(names.map((name, index) => [name, i
         yield* Effect.sleep("1100 millis")
         expect(yield* limiter.tryAcquire()).toBe(true)
       }).pipe(Effect.scoped, Effect.provide(Resilience.layer())))
+
+    it.live("a caller interrupted while its command is in flight returns at once, and the command's timeout changes nothing", () =>
+      Effect.gen(function*() {
+        yield* untilConnected(client())
+        const registry = yield* Resilience.Resilience
+        const policyName = `redis:interrupted${index}:`
+        const unavailable = yield* Effect.fork(
+          Stream.runCollect(
+            registry.events.pipe(
+              Stream.filter((e) => e._tag === "StoreUnavailable" && e.policyName === policyName),
+              Stream.take(1)
+            )
+          )
+        )
+        const store = yield* RedisStore.make({
+          prefix: `interrupted${index}:`,
+          commandTimeout: "100 millis",
+          onUnavailable: "fail-closed"
+        }).pipe(Effect.provideService(RedisClient.RedisClient, client()))
+        const limiter = yield* RateLimiter.make({
+          name: "interrupted",
+          limit: 100,
+          interval: "1 minute",
+          onExceeded: "fail",
+          store: store.rateLimiter
+        })
+        expect(yield* limiter.tryAcquire()).toBe(true)
+        const errorsBefore = yield* allErrors
+        // the server answers nobody for 400 ms: the command outlives its caller and its timeout
+        yield* client().send(["CLIENT", "PAUSE", "400", "ALL"])
+        const caller = yield* Effect.fork(limiter.tryAcquire())
+        yield* Effect.sleep("30 millis")
+        const [tookInterrupt] = yield* timed(Fiber.interrupt(caller))
+        expect(tookInterrupt).toBeLessThan(SLACK)
+        // past the command's timeout, and past the pause, when its late reply arrives
+        yield* Effect.sleep("500 millis")
+        // no error counted, no event, Redis not taken for down: a fail-closed store still admits
+        expect((yield* allErrors) - errorsBefore).toBe(0)
+        expect(yield* limiter.tryAcquire()).toBe(true)
+        expect(Option.isNone(yield* Fiber.poll(unavailable))).toBe(true)
+      }).pipe(Effect.scoped, Effect.provide(Resilience.layer())))
   }
 )

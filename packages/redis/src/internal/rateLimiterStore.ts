@@ -97,9 +97,9 @@ const open = (
     const script = scripts[spec.algorithm]
     const serverTime = settings.time === "redis"
     const keyOf = (key: string) => `${settings.prefix}limiter:${spec.algorithm}:${spec.name}:${key}`
-    const fixedArgs = [String(spec.limit), String(spec.intervalMillis), String(spec.burst)]
+    const [limit, interval, burst] = [String(spec.limit), String(spec.intervalMillis), String(spec.burst)]
     const command = (key: string, now: number, permits: string) =>
-      Script.command(script, [keyOf(key)], [serverTime ? "" : String(now), ...fixedArgs, permits])
+      Script.command(script, [keyOf(key)], [serverTime ? "" : String(now), limit, interval, burst, permits])
 
     // `"local"`: an in-memory limiter with this process's share of the limit
     const local = settings.onUnavailable === "local"

@@ -38,7 +38,7 @@ export const command = (
   script: Script,
   keys: ReadonlyArray<string>,
   args: ReadonlyArray<string>
-): Array<string> => ["EVALSHA", script.sha1, String(keys.length), ...keys, ...args]
+): Array<string> => ["EVALSHA", script.sha1, String(keys.length)].concat(keys, args)
 
 /**
  * Starts `command` (`EVALSHA` of `script`), and `EVAL` (which loads the script) when the server
