@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import { Redis } from "ioredis"
 import { spawnSync } from "node:child_process"
+import { availableParallelism } from "node:os"
 import { RateLimiterRedis } from "rate-limiter-flexible"
 import { createClient } from "redis"
 // the Redis tests' launcher: a redis-server of our own on a free loopback port, persistence off
@@ -18,6 +19,24 @@ import { startServer } from "../../packages/redis/test/utils/server.js"
 
 const smoke = process.argv.includes("--smoke")
 const SECONDS = smoke ? 0.3 : 3
+
+/**
+ * Puts the server on the last core and this process on the others, when `taskset` exists and
+ * there are two cores or more: on a small machine the scheduler otherwise now and then runs
+ * both on one core, and the same cell measured anywhere from half to all of its rate. Both
+ * stores, ours and rate-limiter-flexible's, run under the same placement.
+ */
+const pin = async (serverPid: number): Promise<string> => {
+  const cores = availableParallelism()
+  if (cores < 2 || spawnSync("sh", ["-c", "command -v taskset"]).status !== 0) return "client and server unpinned"
+  const last = String(cores - 1)
+  const others = cores === 2 ? "0" : `0-${cores - 2}`
+  const server = spawnSync("taskset", ["-a", "-pc", last, String(serverPid)])
+  const client = spawnSync("taskset", ["-a", "-pc", others, String(process.pid)])
+  return server.status === 0 && client.status === 0
+    ? `redis-server on core ${last}, the benchmark on ${others}`
+    : "client and server unpinned (taskset failed)"
+}
 
 /** Runs `concurrency` loops of `decide` for SECONDS; decisions per second. */
 const rate = async (concurrency: number, decide: () => Promise<unknown>): Promise<number> => {
@@ -72,7 +91,11 @@ const measure = async (url: string) => {
     ["node-redis", RedisClient.fromNodeRedis(nodeRedis)],
     ["ioredis", RedisClient.fromIoredis(ioredis)]
   ] as const
-  console.log(`Redis rate limiter: decisions per second (${SECONDS} s per cell, loopback, one client connection)`)
+  const info = String(await nodeRedis.sendCommand(["INFO", "server"]))
+  const placement = await pin(Number(/process_id:(\d+)/.exec(info)?.[1]))
+  console.log(
+    `Redis rate limiter: decisions per second (${SECONDS} s per cell, loopback, one client connection, ${placement})`
+  )
   for (const algorithm of ["token-bucket", "fixed-window", "sliding-window"] as const) {
     for (const [name, client] of clients) {
       const store = Effect.runSync(
