@@ -178,21 +178,24 @@ describe.skipIf(external !== undefined).each(names.map((name, index) => [name, i
         expect(seen[0]).toMatchObject({ store: "redis" })
       }).pipe(Effect.scoped, Effect.provide(Resilience.layer())))
 
-    it.live("a command slower than commandTimeout is abandoned; Redis is tried again after the back-off", () =>
+    /** A limiter on a store with a short `commandTimeout` that rejects while Redis is unavailable. */
+    const failClosedLimiter = (prefix: string) =>
       Effect.gen(function*() {
-        yield* untilConnected(client())
-        const store = yield* RedisStore.make({
-          prefix: `slow${index}:`,
-          commandTimeout: "100 millis",
-          onUnavailable: "fail-closed"
-        }).pipe(Effect.provideService(RedisClient.RedisClient, client()))
-        const limiter = yield* RateLimiter.make({
-          name: "slow",
+        const store = yield* RedisStore.make({ prefix, commandTimeout: "100 millis", onUnavailable: "fail-closed" })
+          .pipe(Effect.provideService(RedisClient.RedisClient, client()))
+        return yield* RateLimiter.make({
+          name: "limiter",
           limit: 100,
           interval: "1 minute",
           onExceeded: "fail",
           store: store.rateLimiter
         })
+      })
+
+    it.live("a command slower than commandTimeout is abandoned; Redis is tried again after the back-off", () =>
+      Effect.gen(function*() {
+        yield* untilConnected(client())
+        const limiter = yield* failClosedLimiter(`slow${index}:`)
         expect(yield* limiter.tryAcquire()).toBe(true)
         const timeoutsBefore = yield* errorCount("timeout")
         // the server answers nobody for 600 ms: a slow server, not a dead one
@@ -225,18 +228,7 @@ describe.skipIf(external !== undefined).each(names.map((name, index) => [name, i
             )
           )
         )
-        const store = yield* RedisStore.make({
-          prefix: `interrupted${index}:`,
-          commandTimeout: "100 millis",
-          onUnavailable: "fail-closed"
-        }).pipe(Effect.provideService(RedisClient.RedisClient, client()))
-        const limiter = yield* RateLimiter.make({
-          name: "interrupted",
-          limit: 100,
-          interval: "1 minute",
-          onExceeded: "fail",
-          store: store.rateLimiter
-        })
+        const limiter = yield* failClosedLimiter(`interrupted${index}:`)
         expect(yield* limiter.tryAcquire()).toBe(true)
         const errorsBefore = yield* allErrors
         // the server answers nobody for 400 ms: the command outlives its caller and its timeout

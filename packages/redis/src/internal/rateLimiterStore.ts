@@ -19,9 +19,9 @@ type Snapshot = RateLimiter.RateLimiterStore.Snapshot
 
 const capacity = (spec: Spec): number => spec.algorithm === "token-bucket" ? spec.burst : spec.limit
 
-/** A `take` reply: `{ allowed, remaining, retryAfter, resetAfter, now }`. */
+/** A `take` reply: `{ allowed, remaining, retryAfter, resetAfter }`, a fraction as a string. */
 const toDecision = (reply: unknown): Decision => {
-  const [allowed, remaining, retryAfter, resetAfter] = reply as [number, number, string, string, string]
+  const [allowed, remaining, retryAfter, resetAfter] = reply as [number, number, number | string, number | string]
   return {
     allowed: Number(allowed) === 1,
     remaining: Number(remaining),
