@@ -12,7 +12,6 @@ import type * as Scope from "effect/Scope"
 import { script } from "./circuitBreakerScript.js"
 import type { Health } from "./health.js"
 import type { Settings } from "./options.js"
-import * as Script from "./script.js"
 
 type Store = CircuitBreaker.Store
 type State = CircuitBreaker.State
@@ -109,14 +108,8 @@ const open = (
     ): Effect.Effect<A> =>
       health.call(
         script,
-        Script.command(script, keys, [
-          String(now),
-          settings.time === "redis" ? "1" : "0",
-          op,
-          ...fixed,
-          ...rest,
-          initial
-        ]),
+        keys,
+        [String(now), settings.time === "redis" ? "1" : "0", op, ...fixed, ...rest, initial],
         (raw) => answer(parse(raw as ReadonlyArray<string>, now)),
         fallback
       )

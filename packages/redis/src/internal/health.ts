@@ -48,7 +48,7 @@ export class Health {
   }
 
   /**
-   * Runs `command` (`EVALSHA` of `script`, see `Script.command`) and answers with its reply
+   * Runs `script` on `keys` and `args` (one `EVALSHA`) and answers with its reply
    * through `parse`, if Redis may be tried now; else, or when the command fails or takes longer
    * than `commandTimeout` of real time, answers with `fallback`.
    *
@@ -62,7 +62,8 @@ export class Health {
    */
   call<A>(
     script: Script.Script,
-    command: ReadonlyArray<string>,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>,
     parse: (reply: unknown) => A,
     fallback: () => Effect.Effect<A>
   ): Effect.Effect<A> {
@@ -81,7 +82,7 @@ export class Health {
         abandon()
         resume(this.unavailable(new CommandTimeout({ millis: this.timeoutMillis }), fallback))
       })
-      abandon = Script.start(this.send, script, command, (exit) => {
+      abandon = Script.start(this.send, script, keys, args, (exit) => {
         if (settled) return
         settled = true
         deadline.cancel()

@@ -10,7 +10,6 @@ import type * as Scope from "effect/Scope"
 import type { Health } from "./health.js"
 import type { Settings } from "./options.js"
 import { scripts } from "./rateLimiterScripts.js"
-import * as Script from "./script.js"
 
 type Spec = RateLimiter.RateLimiterStore.Spec
 type Handle = RateLimiter.RateLimiterStore.Handle
@@ -98,8 +97,7 @@ const open = (
     const serverTime = settings.time === "redis"
     const keyOf = (key: string) => `${settings.prefix}limiter:${spec.algorithm}:${spec.name}:${key}`
     const [limit, interval, burst] = [String(spec.limit), String(spec.intervalMillis), String(spec.burst)]
-    const command = (key: string, now: number, permits: string) =>
-      Script.command(script, [keyOf(key)], [serverTime ? "" : String(now), limit, interval, burst, permits])
+    const args = (now: number, permits: string) => [serverTime ? "" : String(now), limit, interval, burst, permits]
 
     // `"local"`: an in-memory limiter with this process's share of the limit
     const local = settings.onUnavailable === "local"
@@ -131,11 +129,18 @@ const open = (
 
     const handle: Handle = {
       take: (key, permits, now) =>
-        health.call(script, command(key, now, String(permits)), toDecision, () => unavailableTake(key, permits, now)),
+        health.call(
+          script,
+          [keyOf(key)],
+          args(now, String(permits)),
+          toDecision,
+          () => unavailableTake(key, permits, now)
+        ),
       snapshot: (key, now) =>
         health.call(
           script,
-          command(key, now, "snapshot"),
+          [keyOf(key)],
+          args(now, "snapshot"),
           (reply) => toSnapshot(spec, reply, now, serverTime),
           () => unavailableSnapshot(key, now)
         ),

@@ -30,32 +30,23 @@ const isNoScript = (exit: Exit.Exit<unknown, RedisClient.RedisError>): boolean =
   Option.exists(Cause.failureOption(exit.cause), (error) => /\bNOSCRIPT\b/.test(error.message))
 
 /**
- * The `EVALSHA` command of `script` on `keys` and `args`.
- *
- * @internal
- */
-export const command = (
-  script: Script,
-  keys: ReadonlyArray<string>,
-  args: ReadonlyArray<string>
-): Array<string> => ["EVALSHA", script.sha1, String(keys.length)].concat(keys, args)
-
-/**
- * Starts `command` (`EVALSHA` of `script`), and `EVAL` (which loads the script) when the server
- * does not know it. Calls `done` once, unless the returned function abandons it first.
+ * Starts `EVALSHA` of `script` on `keys` and `args`, and `EVAL` (which loads the script) when
+ * the server does not know it. Calls `done` once, unless the returned function abandons it first.
  *
  * @internal
  */
 export const start = (
   send: Start,
   script: Script,
-  command: ReadonlyArray<string>,
+  keys: ReadonlyArray<string>,
+  args: ReadonlyArray<string>,
   done: (exit: Exit.Exit<unknown, RedisClient.RedisError>) => void
 ): () => void => {
+  const tail = [String(keys.length)].concat(keys, args)
   let abandoned = false
-  let cancel = send(command, (exit) => {
+  let cancel = send(["EVALSHA", script.sha1].concat(tail), (exit) => {
     if (abandoned) return
-    if (isNoScript(exit)) cancel = send(["EVAL", script.source, ...command.slice(2)], done)
+    if (isNoScript(exit)) cancel = send(["EVAL", script.source].concat(tail), done)
     else done(exit)
   })
   return () => {
