@@ -1,7 +1,7 @@
 /**
- * The rate limiter store: one suite against the memory store and the Redis store on both
- * clients (time "app", so everything runs on TestClock), and a differential test that the Redis
- * scripts decide exactly as the memory cells do.
+ * The Redis rate limiter store's own tests: a differential test that the scripts decide exactly
+ * as the memory cells do, keys, expiry, server time, scripts reloaded, bad options. The core's
+ * limiter suites run on this store too, over every client (`CoreSuites.test.ts`).
  */
 import * as RateLimiter from "@effect-resilience/core/RateLimiter"
 import * as Resilience from "@effect-resilience/core/Resilience"
@@ -10,131 +10,23 @@ import * as RedisClient from "@effect-resilience/redis/RedisClient"
 import * as RedisStore from "@effect-resilience/redis/RedisStore"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as TestClock from "effect/TestClock"
 import { names } from "./utils/clients.js"
-import { fresh, useRedis } from "./utils/fixture.js"
+import { useRedis } from "./utils/fixture.js"
 
 const fixture = useRedis({ prefix: "test:" })
 const redisStore = fixture.store
 const clients = { get: fixture.client }
-
-const stores: ReadonlyArray<readonly [string, () => RateLimiter.RateLimiterStore]> = [
-  ["memory", RateLimiter.memoryStore],
-  ...names.map((name) => [`redis, ${name}`, () => fresh(redisStore(clients.get(name)).rateLimiter)] as const)
-]
-
-const millis = (d: Duration.Duration) => Duration.toMillis(d)
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-  return Option.getOrThrow(Cause.failureOption(exit.cause))
-}
 
 const tryMany = (limiter: RateLimiter.RateLimiter, n: number, permits = 1) =>
   Effect.map(
     Effect.forEach(Array.from({ length: n }), () => limiter.tryAcquire(permits)),
     (results) => results.filter(Boolean).length
   )
-
-describe.each(stores)("RateLimiter (%s store)", (_, makeStore) => {
-  const make = (options: RateLimiter.RateLimiter.Options) => RateLimiter.make({ ...options, store: makeStore() })
-
-  it.scoped("token bucket: starts full with `burst`, refills continuously, fractions accumulate", () =>
-    Effect.gen(function*() {
-      const bursty = yield* make({ limit: 5, interval: "1 second", burst: 8 })
-      expect(yield* bursty.available).toBe(8)
-      expect(yield* tryMany(bursty, 10)).toBe(8)
-      const thirds = yield* make({ limit: 3, interval: "1 second" })
-      expect(yield* tryMany(thirds, 3)).toBe(3)
-      for (let i = 0; i < 10; i++) yield* TestClock.adjust("33 millis")
-      expect(yield* thirds.tryAcquire()).toBe(false)
-      yield* TestClock.adjust("4 millis")
-      expect(yield* thirds.tryAcquire()).toBe(true)
-      yield* TestClock.adjust("1 hour")
-      expect(yield* thirds.available).toBe(3)
-    }))
-
-  it.scoped("token bucket: fails with the exact retryAfter, the limit and whole remaining permits", () =>
-    Effect.gen(function*() {
-      const limiter = yield* make({ name: "api", limit: 10, interval: "1 second", burst: 5, onExceeded: "fail" })
-      yield* limiter.acquire(5)
-      const e1 = failureOf(yield* Effect.exit(limiter.acquire()))
-      expect(e1.policyName).toBe("api")
-      expect(millis(e1.retryAfter)).toBeCloseTo(100, 9)
-      expect(e1.remaining).toBe(0)
-      yield* TestClock.adjust("150 millis")
-      const e2 = failureOf(yield* Effect.exit(limiter.acquire(3)))
-      expect(millis(e2.retryAfter)).toBeCloseTo(150, 9)
-      expect(e2.remaining).toBe(1)
-    }))
-
-  it.scoped("fixed window: at most `limit` per window, windows aligned to multiples of `interval`", () =>
-    Effect.gen(function*() {
-      yield* TestClock.adjust("700 millis")
-      const limiter = yield* make({ algorithm: "fixed-window", limit: 3, interval: "1 second", onExceeded: "fail" })
-      expect(yield* tryMany(limiter, 5)).toBe(3)
-      expect(millis(failureOf(yield* Effect.exit(limiter.acquire())).retryAfter)).toBe(300)
-      yield* TestClock.adjust("299 millis")
-      expect(yield* limiter.tryAcquire()).toBe(false)
-      yield* TestClock.adjust("1 millis")
-      expect(yield* tryMany(limiter, 5)).toBe(3)
-      yield* TestClock.adjust("1 second")
-      expect(yield* limiter.available).toBe(3)
-    }))
-
-  it.scoped("sliding window: an admission at t stops counting at t + interval", () =>
-    Effect.gen(function*() {
-      const limiter = yield* make({ algorithm: "sliding-window", limit: 3, interval: "1 second", onExceeded: "fail" })
-      yield* limiter.acquire() // t = 0
-      yield* TestClock.adjust("400 millis")
-      yield* limiter.acquire(2) // t = 400
-      yield* TestClock.adjust("599 millis")
-      expect(millis(failureOf(yield* Effect.exit(limiter.acquire())).retryAfter)).toBe(1)
-      yield* TestClock.adjust("1 millis")
-      expect(yield* limiter.available).toBe(1)
-      expect(yield* limiter.tryAcquire()).toBe(true)
-      expect(millis(failureOf(yield* Effect.exit(limiter.acquire())).retryAfter)).toBe(400)
-      expect(millis(failureOf(yield* Effect.exit(limiter.acquire(3))).retryAfter)).toBe(1000)
-    }))
-
-  it.scoped("decide reports remaining, retryAfter and resetAfter", () =>
-    Effect.gen(function*() {
-      const limiter = yield* make({ algorithm: "fixed-window", limit: 2, interval: "1 second" })
-      yield* TestClock.adjust("200 millis")
-      const first = yield* limiter.decide()
-      expect(first.allowed).toBe(true)
-      expect(first.remaining).toBe(1)
-      expect(millis(first.resetAfter)).toBe(800)
-      yield* limiter.decide()
-      const refused = yield* limiter.decide()
-      expect(refused.allowed).toBe(false)
-      expect(millis(refused.retryAfter)).toBe(800)
-    }))
-
-  it.scoped("maxWait: a call that would wait longer fails at once, planned from the store's snapshot", () =>
-    Effect.gen(function*() {
-      for (const algorithm of ["token-bucket", "fixed-window", "sliding-window"] as const) {
-        const limiter = yield* make({ algorithm, limit: 1, interval: "1 second", maxWait: "500 millis" })
-        yield* limiter.acquire()
-        const error = failureOf(yield* Effect.exit(limiter.acquire()))
-        expect(millis(error.retryAfter), algorithm).toBeGreaterThan(500)
-      }
-    }))
-
-  it.scoped("keyed limiters keep one state per key", () =>
-    Effect.gen(function*() {
-      const keyed = yield* RateLimiter.keyed({ limit: 2, interval: "1 second", onExceeded: "fail", store: makeStore() })
-      expect(yield* keyed.tryAcquire("a", 2)).toBe(true)
-      expect(yield* keyed.tryAcquire("a")).toBe(false)
-      expect(yield* keyed.tryAcquire("b")).toBe(true)
-    }))
-})
 
 describe.each(names.map((name, index) => [name, index] as const))(
   "the Redis scripts decide as the memory cells (%s)",
